@@ -1,0 +1,62 @@
+"""Fixtures for every check: the module under test, the reference, and a reproducible seed.
+
+Run through `python -m grading check` (or `pytest checks --impl solutions`). `--impl` picks the tree under
+test: exercises (default), solutions, or any folder shaped like exercises/ (a learner's copy).
+"""
+import random
+import zlib
+
+import numpy as np
+import pytest
+
+from grading import catalog
+from grading.trees import Tree
+
+
+def pytest_addoption(parser):
+    group = parser.getgroup("workbook")
+    group.addoption("--impl", default="exercises", help="exercises | solutions | PATH to a tree like exercises/")
+    group.addoption("--seed", type=int, default=None, help="session seed; each check derives its own from it")
+
+
+def pytest_configure(config):
+    seed = config.getoption("--seed")
+    config.workbook_seed = random.randrange(2**31) if seed is None else seed
+
+
+@pytest.fixture(scope="session")
+def impl_tree(request) -> Tree:
+    return Tree(request.config.getoption("--impl"))
+
+
+@pytest.fixture(scope="session")
+def ref_tree() -> Tree:
+    return Tree("solutions")
+
+
+@pytest.fixture
+def exercise(request) -> catalog.Exercise:
+    return catalog.exercise_for_check_file(request.path)
+
+
+@pytest.fixture
+def impl(impl_tree, exercise):
+    """The learner's module for this check's exercise."""
+    return impl_tree.load(exercise.dotted)
+
+
+@pytest.fixture
+def ref(ref_tree, exercise):
+    """The reference module for this check's exercise."""
+    return ref_tree.load(exercise.dotted)
+
+
+@pytest.fixture
+def seed(request) -> int:
+    """Fresh per session, fixed per check: `--seed S` reproduces a failing run."""
+    return (request.config.workbook_seed + zlib.crc32(request.node.nodeid.encode())) % 2**32
+
+
+@pytest.fixture
+def rng(seed) -> np.random.Generator:
+    return np.random.default_rng(seed)

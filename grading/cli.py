@@ -1,0 +1,197 @@
+"""`python -m grading <verb>`: the one entry point the Makefile wraps."""
+from __future__ import annotations
+
+import argparse
+import platform
+import sys
+
+from grading import BUILD, ROOT, UsageError, catalog
+
+
+class Parser(argparse.ArgumentParser):
+    def error(self, message):  # one line, exit 2, no usage dump
+        raise UsageError(f"{self.prog}: {message}")
+
+
+def cmd_check(args) -> int:
+    from grading import report, runner
+
+    cat = catalog.load()
+    if args.exercise:
+        exercise = cat.exercise(args.exercise)
+        if args.phase is not None and cat.phase(args.phase).number != exercise.phase:
+            raise UsageError(f"exercise {exercise.id!r} belongs to phase {exercise.phase}, not {args.phase}")
+        phase, exercises = cat.phase(exercise.phase), [exercise]
+    elif args.phase is not None:
+        phase = cat.phase(args.phase)
+        exercises = list(phase.exercises)
+    else:
+        raise UsageError(f"say which phase: make check phase=N (valid: {', '.join(str(p.number) for p in cat.phases)})")
+    extra = _extra(args)
+    results, seed, seconds = runner.run(exercises, args.impl, args.seed, extra)
+    report.phase_report(f"Phase {phase.number} · {phase.title}", results, args.impl, seed, seconds)
+    return 0 if all(r.status == "passed" for r in results) else 1
+
+
+def cmd_grade(args) -> int:
+    from grading import report, runner
+
+    cat = catalog.load()
+    results, seed, seconds = runner.run(list(cat.exercises), args.impl, args.seed, _extra(args))
+    by_phase = [(f"{p.number} {p.title}", [r for r in results if r.exercise.phase == p.number]) for p in cat.phases]
+    report.console.print(report.grade_table(by_phase))
+    data = report.results_json(results, seconds, args.impl, seed)
+    out = BUILD / "grade"
+    report.write_json(data, out / "results.json")
+    report.write_html(data, out / "report.html")
+    report.console.print(f"{data['score']:g}/{data['max_score']} points · {out / 'results.json'} · {out / 'report.html'}")
+    return 0 if data["score"] == data["max_score"] else 1
+
+
+def cmd_hint(args) -> int:
+    exercise = catalog.load().exercise(args.exercise)
+    levels = len(exercise.hints)
+    if not 1 <= args.level <= levels:
+        raise UsageError(f"hint level {args.level} is out of range; exercise {exercise.id!r} has levels 1..{levels}")
+    print(f"{exercise.id}: {exercise.title}  ({exercise.relpath}, notes/{exercise.phase_dir}.md#{exercise.notes})")
+    for level in range(1, args.level + 1):
+        print(f"  {level}. {catalog.HINT_LEVELS[level - 1]}: {exercise.hints[level - 1]}")
+    if args.level < levels:
+        print(f"  next: make hint ex={exercise.id} level={args.level + 1}")
+    return 0
+
+
+def cmd_compare(args) -> int:
+    import random
+
+    from grading.compare import compare
+
+    exercise = catalog.load().exercise(args.exercise)
+    seed = random.randrange(2**31) if args.seed is None else args.seed
+    rows = compare(exercise, args.impl, seed)
+    width = max(len(call) for call, _ in rows)
+    print(f"{exercise.id}: {args.impl} against the reference (seed {seed})")
+    for call, verdict in rows:
+        print(f"  {call:<{width}}  {verdict}")
+    return 0 if all(v.startswith("matches") or v == "equal" for _, v in rows) else 1
+
+
+def cmd_stubs(args) -> int:
+    from grading import stubs
+
+    if args.check:
+        diffs = stubs.differences()
+        for line in diffs:
+            print(line)
+        print("exercises/ matches solutions/" if not diffs else f"{len(diffs)} stub(s) out of date: run make stubs")
+        return 1 if diffs else 0
+    if stubs.EXERCISES.exists() and not args.force:
+        raise UsageError("exercises/ exists and may hold your work; use `make reset ex=ID` for one exercise, or --force")
+    written = stubs.generate()
+    print(f"wrote {len(written)} files under exercises/")
+    return 0
+
+
+def cmd_reset(args) -> int:
+    from grading import stubs
+
+    dest, backup = stubs.reset(catalog.load().exercise(args.exercise))
+    print(f"reset {dest.relative_to(ROOT)}" + (f"; your previous file is saved at {backup.relative_to(ROOT)}" if backup else ""))
+    return 0
+
+
+def cmd_list(args) -> int:
+    for phase in catalog.load().phases:
+        print(f"phase {phase.number}: {phase.title}")
+        for e in phase.exercises:
+            print(f"  {e.id:<28} {e.points:>3} pts  {'*' * e.difficulty:<5} ~{e.minutes} min  {e.title}")
+    return 0
+
+
+def cmd_doctor(args) -> int:
+    import numpy
+
+    print(f"python      {platform.python_version()} ({sys.executable})")
+    print(f"platform    {platform.platform()}")
+    print(f"numpy       {numpy.__version__}")
+    try:
+        import torch
+
+        devices = ["cpu"]
+        if torch.cuda.is_available():
+            devices.insert(0, f"cuda ({torch.cuda.get_device_name(0)})")
+        if getattr(torch.backends, "mps", None) and torch.backends.mps.is_available():
+            devices.insert(0, "mps")
+        print(f"torch       {torch.__version__}; usable devices: {', '.join(devices)}")
+    except ImportError:
+        print("torch       not installed (run: make setup)")
+    try:
+        from data.gpt2_tokenizer import tiktoken_gpt2
+
+        ids = tiktoken_gpt2().encode("Hello world")
+        print(f"tokenizer   GPT-2 BPE loads offline ('Hello world' -> {ids})")
+    except Exception as err:  # noqa: BLE001 - doctor reports, it does not crash
+        print(f"tokenizer   GPT-2 BPE does not load: {err}")
+    return 0
+
+
+def _extra(args):
+    from pathlib import Path
+
+    return Path(args.extra_checks) if getattr(args, "extra_checks", None) else None
+
+
+def build_parser() -> Parser:
+    parser = Parser(prog="grading", description="Transformers From Scratch: the workbook's engine")
+    verbs = parser.add_subparsers(dest="verb", required=True, parser_class=Parser)
+
+    def tree_options(p):
+        p.add_argument("--impl", default="exercises", help="exercises | solutions | PATH to a tree like exercises/")
+        p.add_argument("--seed", type=int, help="reproduce a run's random inputs")
+
+    p = verbs.add_parser("check", help="check one phase or exercise")
+    p.add_argument("--phase")
+    p.add_argument("--exercise")
+    p.add_argument("--extra-checks", help="a teacher's folder of further checks (test_<id>*.py)")
+    tree_options(p)
+    p.set_defaults(run=cmd_check)
+
+    p = verbs.add_parser("grade", help="every phase, scored; JSON and HTML under build/grade/")
+    p.add_argument("--extra-checks")
+    tree_options(p)
+    p.set_defaults(run=cmd_grade)
+
+    p = verbs.add_parser("hint", help="staged hints: idea, equation, shapes, near-code")
+    p.add_argument("exercise")
+    p.add_argument("--level", type=int, default=1)
+    p.set_defaults(run=cmd_hint)
+
+    p = verbs.add_parser("compare", help="your functions and the reference on the same inputs")
+    p.add_argument("exercise")
+    tree_options(p)
+    p.set_defaults(run=cmd_compare)
+
+    p = verbs.add_parser("stubs", help="generate exercises/ from solutions/")
+    p.add_argument("--check", action="store_true", help="fail when exercises/ differs from the generated stubs")
+    p.add_argument("--force", action="store_true", help="overwrite exercises/ (your work goes)")
+    p.set_defaults(run=cmd_stubs)
+
+    p = verbs.add_parser("reset", help="regenerate one exercise's stub, backing up your file")
+    p.add_argument("exercise")
+    p.set_defaults(run=cmd_reset)
+
+    verbs.add_parser("list", help="the catalog").set_defaults(run=cmd_list)
+    verbs.add_parser("doctor", help="what this environment has").set_defaults(run=cmd_doctor)
+    return parser
+
+
+def main(argv=None) -> int:
+    try:
+        args = build_parser().parse_args(argv)
+        return args.run(args)
+    except UsageError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130

@@ -1,0 +1,23 @@
+"""Derivatives by central differences: the ground truth every backward pass in this workbook is checked against."""
+import numpy as np
+
+
+def numerical_gradient(f, x: np.ndarray, eps: float = 1e-5) -> np.ndarray:
+    """Gradient of the scalar function f at x, same shape as x.
+
+    df/dx_i ~= (f(x + eps e_i) - f(x - eps e_i)) / (2 eps): the error is O(eps^2), against O(eps) one-sided.
+    `x` is restored to its original values before returning.
+    """
+    # BEGIN SOLUTION
+    x = np.asarray(x, dtype=np.float64)
+    grad = np.zeros_like(x)
+    for i in np.ndindex(x.shape):
+        original = x[i]
+        x[i] = original + eps
+        f_plus = f(x)
+        x[i] = original - eps
+        f_minus = f(x)
+        x[i] = original
+        grad[i] = (f_plus - f_minus) / (2 * eps)
+    return grad
+    # END SOLUTION
