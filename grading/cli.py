@@ -4,6 +4,7 @@ from __future__ import annotations
 import argparse
 import platform
 import sys
+from pathlib import Path
 
 from grading import BUILD, ROOT, UsageError, catalog
 
@@ -30,6 +31,8 @@ def cmd_check(args) -> int:
     extra = _extra(args)
     results, seed, seconds = runner.run(exercises, args.impl, args.seed, extra)
     report.phase_report(f"Phase {phase.number} · {phase.title}", results, args.impl, seed, seconds)
+    if args.json:
+        report.write_json(report.results_json(results, seconds, args.impl, seed), Path(args.json))
     return 0 if all(r.status == "passed" for r in results) else 1
 
 
@@ -85,9 +88,9 @@ def cmd_stubs(args) -> int:
             print(line)
         print("exercises/ matches solutions/" if not diffs else f"{len(diffs)} stub(s) out of date: run make stubs")
         return 1 if diffs else 0
-    if stubs.EXERCISES.exists() and not args.force:
+    if stubs.EXERCISES.exists() and not args.force and args.phase is None:
         raise UsageError("exercises/ exists and may hold your work; use `make reset ex=ID` for one exercise, or --force")
-    written = stubs.generate()
+    written = stubs.generate(phase_dir=catalog.load().phase(args.phase).dir if args.phase is not None else None)
     print(f"wrote {len(written)} files under exercises/")
     return 0
 
@@ -136,8 +139,6 @@ def cmd_doctor(args) -> int:
 
 
 def _extra(args):
-    from pathlib import Path
-
     return Path(args.extra_checks) if getattr(args, "extra_checks", None) else None
 
 
@@ -153,6 +154,7 @@ def build_parser() -> Parser:
     p.add_argument("--phase")
     p.add_argument("--exercise")
     p.add_argument("--extra-checks", help="a teacher's folder of further checks (test_<id>*.py)")
+    p.add_argument("--json", help="also write the results (Gradescope's results.json shape) to this file")
     tree_options(p)
     p.set_defaults(run=cmd_check)
 
@@ -174,6 +176,7 @@ def build_parser() -> Parser:
     p = verbs.add_parser("stubs", help="generate exercises/ from solutions/")
     p.add_argument("--check", action="store_true", help="fail when exercises/ differs from the generated stubs")
     p.add_argument("--force", action="store_true", help="overwrite exercises/ (your work goes)")
+    p.add_argument("--phase", help="regenerate only this phase's stubs (for authors adding a phase)")
     p.set_defaults(run=cmd_stubs)
 
     p = verbs.add_parser("reset", help="regenerate one exercise's stub, backing up your file")

@@ -10,7 +10,7 @@ from rich.table import Table
 
 from grading.runner import ExerciseResult
 
-console = Console(highlight=False)
+console = Console(highlight=False, soft_wrap=True)
 MARK = {"passed": "[green]✓[/]", "failing": "[red]✗[/]", "not started": "[dim]·[/]", "no checks": "[yellow]?[/]"}
 
 

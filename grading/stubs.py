@@ -75,11 +75,13 @@ def solution_files() -> list[Path]:
     return sorted(p for p in SOLUTIONS.rglob("*.py") if "__pycache__" not in p.parts)
 
 
-def generate(target: Path = EXERCISES) -> list[Path]:
+def generate(target: Path = EXERCISES, phase_dir: str | None = None) -> list[Path]:
     """Write every stub under `target` (a fresh folder, or exercises/). Returns the written files."""
     cat = catalog.load()
     written = []
     for path in solution_files():
+        if phase_dir and path.relative_to(SOLUTIONS).parts[0] != phase_dir:
+            continue
         dest = target / path.relative_to(SOLUTIONS)
         dest.parent.mkdir(parents=True, exist_ok=True)
         dest.write_text(stub_for(path, cat), encoding="utf-8")

@@ -1,0 +1,29 @@
+"""Shared helpers for the engine's own tests: run the CLI, build throwaway trees."""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from grading import ROOT
+
+
+def cli(*args, cwd=ROOT, timeout=600) -> subprocess.CompletedProcess:
+    """Run `python -m grading ARGS` in a fresh interpreter, as a learner would."""
+    env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1")
+    return subprocess.run([sys.executable, "-m", "grading", *map(str, args)], cwd=cwd, env=env,
+                          capture_output=True, text=True, timeout=timeout)
+
+
+def check_outcomes(json_path: Path) -> dict[str, str]:
+    """nodeid -> outcome from a `check --json` file."""
+    data = json.loads(Path(json_path).read_text())
+    return {c["id"]: c["outcome"] for t in data["tests"] for c in t["extra_data"]["checks"]}
+
+
+def copy_solutions(dest: Path) -> Path:
+    shutil.copytree(ROOT / "solutions", dest, ignore=shutil.ignore_patterns("__pycache__"))
+    return dest
