@@ -138,6 +138,26 @@ def cmd_doctor(args) -> int:
     return 0
 
 
+def cmd_capstone(args) -> int:
+    from grading import capstone_run
+
+    return capstone_run.start(args.tier, args.impl, args.device, args.max_steps)
+
+
+def cmd_capstone_grade(args) -> int:
+    from grading import capstone_grade
+
+    result = capstone_grade.grade(args.run_id, args.device)
+    capstone_grade.report(result)
+    return 0 if result["passed"] else 1
+
+
+def cmd_bench(args) -> int:
+    from grading.benchmarks import training_throughput
+
+    return training_throughput.run(args.impl, args.device, args.config, args.steps)
+
+
 def _extra(args):
     return Path(args.extra_checks) if getattr(args, "extra_checks", None) else None
 
@@ -182,6 +202,25 @@ def build_parser() -> Parser:
     p = verbs.add_parser("reset", help="regenerate one exercise's stub, backing up your file")
     p.add_argument("exercise")
     p.set_defaults(run=cmd_reset)
+
+    p = verbs.add_parser("capstone", help="train your GPT to the tier's target within its time budget")
+    p.add_argument("--tier", default="gpt2-small", help="a tier of grading/capstone.toml: smoke | gpt2-small")
+    p.add_argument("--impl", default="exercises", help="exercises | solutions | PATH to a tree like exercises/")
+    p.add_argument("--device", default="auto", help="auto | cuda | mps | cpu")
+    p.add_argument("--max-steps", type=int, help="stop sooner than the tier does (a quick try; still graded)")
+    p.set_defaults(run=cmd_capstone)
+
+    p = verbs.add_parser("capstone-grade", help="grade a capstone run from its checkpoint")
+    p.add_argument("--run", dest="run_id", help="run id under build/capstone/ (default: the latest)")
+    p.add_argument("--device", help="where to recompute the loss (default: the run's device if here, else cpu)")
+    p.set_defaults(run=cmd_capstone_grade)
+
+    p = verbs.add_parser("bench", help="training tokens/s and MFU of your GPT against the reference")
+    p.add_argument("--impl", default="exercises", help="exercises | solutions | PATH to a tree like exercises/")
+    p.add_argument("--device", default="auto", help="auto | cuda | mps | cpu")
+    p.add_argument("--config", help="small | gpt2-small (default: small on cpu, gpt2-small elsewhere)")
+    p.add_argument("--steps", type=int, default=10, help="timed optimiser steps per model and round")
+    p.set_defaults(run=cmd_bench)
 
     verbs.add_parser("list", help="the catalog").set_defaults(run=cmd_list)
     verbs.add_parser("doctor", help="what this environment has").set_defaults(run=cmd_doctor)

@@ -90,13 +90,14 @@ class Collector:
         outcome = yield
         report = outcome.get_result()
         name = item.name.removeprefix("test_").replace("_", " ")
+        nodeid = item.nodeid if not item.nodeid.startswith("::") else f"{item.path}{item.nodeid}"  # outside the root
         if report.when == "call" and report.passed:
-            self._add(item.path, CheckResult(item.nodeid, name, "passed"))
+            self._add(item.path, CheckResult(nodeid, name, "passed"))
         elif report.failed and call.excinfo is not None:
             verdict, message = describe(call.excinfo, self.tree)
-            self._add(item.path, CheckResult(item.nodeid, name, verdict, message))
+            self._add(item.path, CheckResult(nodeid, name, verdict, message))
         elif report.when == "setup" and report.skipped:
-            self._add(item.path, CheckResult(item.nodeid, name, "failed", f"skipped: {report.longrepr[-1]}"))
+            self._add(item.path, CheckResult(nodeid, name, "failed", f"skipped: {report.longrepr[-1]}"))
 
     def pytest_collectreport(self, report):
         if report.failed:

@@ -22,6 +22,8 @@ class MarkerError(UsageError):
 
 def _enclosing_function(lines: list[str], index: int, indent: int, where: str) -> str:
     """Name of the def whose body holds line `index`; markers outside a function body are errors."""
+    if indent == 0:
+        raise MarkerError(f"{where}: solution block at module level; markers must sit inside a function")
     for line in reversed(lines[:index]):
         stripped = line.strip()
         if not stripped or stripped.startswith("#"):
@@ -31,8 +33,10 @@ def _enclosing_function(lines: list[str], index: int, indent: int, where: str) -
             match = DEF.match(line)
             if match:
                 return match.group(2)
-            raise MarkerError(f"{where}: solution block is not directly inside a function body")
-    raise MarkerError(f"{where}: solution block at module level; markers must sit inside a function")
+            if CLASS.match(line):
+                raise MarkerError(f"{where}: solution block is not directly inside a function body")
+            indent = own  # an if/for/with inside the function: keep looking outward
+    raise MarkerError(f"{where}: solution block is not inside a function")
 
 
 def stub_source(source: str, where: str, exercise_id: str, first_hint: str) -> str:
