@@ -103,6 +103,17 @@ def cmd_reset(args) -> int:
     return 0
 
 
+def cmd_docs(args) -> int:
+    from grading import docs
+
+    stale = docs.render(check=args.check)
+    if args.check:
+        print("\n".join(f"out of date: {p}" for p in stale) or "rendered pages are up to date")
+        return 1 if stale else 0
+    print(f"wrote {', '.join(stale) or 'nothing (up to date)'}")
+    return 0
+
+
 def cmd_list(args) -> int:
     for phase in catalog.load().phases:
         print(f"phase {phase.number}: {phase.title}")
@@ -223,6 +234,9 @@ def build_parser() -> Parser:
     p.set_defaults(run=cmd_bench)
 
     verbs.add_parser("list", help="the catalog").set_defaults(run=cmd_list)
+    p = verbs.add_parser("docs", help="render papers/README.md and notes/README.md from the data")
+    p.add_argument("--check", action="store_true", help="fail when a rendered page is out of date")
+    p.set_defaults(run=cmd_docs)
     verbs.add_parser("doctor", help="what this environment has").set_defaults(run=cmd_doctor)
     return parser
 

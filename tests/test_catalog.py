@@ -91,3 +91,9 @@ def test_malformed_entries_are_named(change, message):
 
 def test_valid_entry_parses():
     assert catalog.parse(BASE).exercise("x").dotted == "phase00_math.m"
+
+
+def test_rendered_pages_are_up_to_date():
+    from grading import docs
+
+    assert docs.render(check=True) == [], "run: python -m grading docs"
