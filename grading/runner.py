@@ -15,6 +15,9 @@ from grading import ROOT, UsageError, catalog
 from grading.trees import ImportFailure, resolve
 
 
+CHECK_TIMEOUT_S = 300  # a learner's infinite loop fails its check instead of hanging the run
+
+
 @dataclass
 class CheckResult:
     nodeid: str
@@ -63,6 +66,8 @@ def _learner_location(excinfo, tree: Path) -> str:
 def describe(excinfo, tree: Path) -> tuple[str, str]:
     """(outcome, one-paragraph message) for a failed check."""
     error = excinfo.value
+    if "Timeout" in str(error)[:40]:
+        return "failed", f"timed out after {CHECK_TIMEOUT_S} s (an endless loop?){_learner_location(excinfo, tree)}"
     if isinstance(error, NotImplementedError):
         return "not started", str(error) or "NotImplementedError"
     if isinstance(error, ImportFailure):
@@ -129,7 +134,8 @@ def run(exercises, impl: str = "exercises", seed: int | None = None, extra: Path
     collector = Collector(tree, cat)
     args = [str(f) for f in files] + [
         "--noconftest", "-p", "checks.conftest", "-p", "no:cacheprovider", "-q",
-        "--rootdir", str(ROOT), "-c", str(ROOT / "pyproject.toml"), "--impl", impl]
+        "--rootdir", str(ROOT), "-c", str(ROOT / "pyproject.toml"), "--impl", impl,
+        "--timeout", str(CHECK_TIMEOUT_S)]
     if seed is not None:
         args += ["--seed", str(seed)]
     if keyword:

@@ -143,3 +143,16 @@ def test_phase_0_make_targets_on_a_copy(tmp_path):
     assert solved.returncode == 0, solved.stdout + solved.stderr
     assert bad.returncode != 0 and "valid phases" in bad.stderr
     assert stub_run.returncode != 0
+
+
+def test_endless_loop_fails_its_check_instead_of_hanging(tmp_path, monkeypatch):
+    from grading import runner
+
+    tree = copy_solutions(tmp_path / "tree")
+    target = tree / "phase00_math" / "vectors.py"
+    target.write_text(target.read_text().replace("    return [list(column) for column in zip(*a)]",
+                                                 "    while True:\n        pass"))
+    monkeypatch.setattr(runner, "CHECK_TIMEOUT_S", 2)
+    results, _, _ = runner.run([__import__("grading").catalog.load().exercise("vectors")], str(tree))
+    messages = [c.message for c in results[0].checks if c.outcome == "failed"]
+    assert any("timed out after 2 s" in m for m in messages), messages
