@@ -1,0 +1,136 @@
+"""Seq2seq with attention (Bahdanau et al. 2015; Luong et al. 2015's "general" score) on the reversal task.
+
+Without attention the decoder sees the source only through the encoder's last state, one fixed-size vector,
+and accuracy falls as sequences grow (phase 2). With attention, decoder step t looks back at every encoder
+state and reads the one it needs: for reversal, the source position counted t from the end.
+
+The model, for a source x_1..x_L and the reversed target y_1..y_L (all ids in 0..V-1, BOS = V):
+    encoder   h_j = tanh(E[x_j] Wx_e + h_{j+1} Wh_e + b_e), run right to left from h_{L+1} = 0   H (B, L, Hd)
+    decoder   s_t = tanh(E[y_{t-1}] Wx_d + s_{t-1} Wh_d + b_d), y_0 = BOS, s_0 = h_1            S (B, L, Hd)
+    attention a_t = softmax_j(s_t W_a h_j),  c_t = sum_j a_tj h_j                                C (B, L, Hd)
+    output    logits_t = [s_t; c_t] W_y + b_y                                                     (B, L, V)
+The decoder reads the true previous token while training (teacher forcing) and its own guess when decoding.
+"""
+import numpy as np
+
+from ..phase00_math.probability import log_softmax, softmax
+
+
+
+def reversal_batch(n: int, length: int, rng: np.random.Generator, vocab_size: int = 10):
+    """n random sequences of `length` ids in 0..vocab_size-1 and their reversals: (src (n, L), tgt (n, L)) ints."""
+    src = rng.integers(0, vocab_size, size=(n, length))
+    return src, src[:, ::-1].copy()
+
+
+def init_params(vocab_size: int, hidden: int, rng: np.random.Generator) -> dict:
+    """Embeddings E_e, E_d (V + 1, Hd) (row V is BOS), RNN weights scaled 1/sqrt(Hd), zero biases."""
+    V, H = vocab_size, hidden
+    s = 1.0 / np.sqrt(H)
+    return {"E_e": rng.normal(scale=0.5, size=(V + 1, H)), "Wx_e": rng.normal(scale=s, size=(H, H)),
+            "Wh_e": rng.normal(scale=s, size=(H, H)), "b_e": np.zeros(H),
+            "E_d": rng.normal(scale=0.5, size=(V + 1, H)), "Wx_d": rng.normal(scale=s, size=(H, H)),
+            "Wh_d": rng.normal(scale=s, size=(H, H)), "b_d": np.zeros(H),
+            "W_a": rng.normal(scale=s, size=(H, H)),
+            "W_y": rng.normal(scale=s, size=(2 * H, V)), "b_y": np.zeros(V)}
+
+
+def rnn_forward(x: np.ndarray, h0: np.ndarray, Wx: np.ndarray, Wh: np.ndarray, b: np.ndarray):
+    """Given (phase 2's tanh RNN): x (B, T, D), h0 (B, H) -> (states (B, T, H), cache), left to right."""
+    states, h = [], h0
+    for t in range(x.shape[1]):
+        h = np.tanh(x[:, t] @ Wx + h @ Wh + b)
+        states.append(h)
+    states = np.stack(states, axis=1)
+    return states, (x, h0, Wx, Wh, states)
+
+
+def rnn_backward(dstates: np.ndarray, cache):
+    """Given (backpropagation through time): dstates (B, T, H) -> (dx, dh0, dWx, dWh, db)."""
+    x, h0, Wx, Wh, states = cache
+    dx, dWx, dWh = np.zeros_like(x), np.zeros_like(Wx), np.zeros_like(Wh)
+    db, dh = np.zeros(Wx.shape[1]), np.zeros_like(h0)
+    for t in reversed(range(x.shape[1])):
+        h_prev = states[:, t - 1] if t > 0 else h0
+        dpre = (dstates[:, t] + dh) * (1.0 - states[:, t] ** 2)       # tanh' = 1 - tanh^2
+        dx[:, t] = dpre @ Wx.T
+        dWx += x[:, t].T @ dpre
+        dWh += h_prev.T @ dpre
+        db += dpre.sum(axis=0)
+        dh = dpre @ Wh.T
+    return dx, dh, dWx, dWh, db
+
+
+def attention_forward(S: np.ndarray, H: np.ndarray, W_a: np.ndarray):
+    """Luong "general" attention for every decoder step at once.
+
+    S (B, Tq, Hd) decoder states, H (B, Tk, Hd) encoder states, W_a (Hd, Hd).
+    Returns (C (B, Tq, Hd) contexts, A (B, Tq, Tk) weights): A = softmax over Tk of S W_a H^T, C = A H.
+    """
+    raise NotImplementedError("attention_forward: exercise 'seq2seq_attention' not started. Hint: The decoder no longer depends on one summary vector: at each step it scores every encoder state and reads their weighted sum.")
+
+
+def attention_backward(dC: np.ndarray, S: np.ndarray, H: np.ndarray, W_a: np.ndarray, A: np.ndarray):
+    """Gradients through `attention_forward`: dC (B, Tq, Hd) -> (dS, dH, dW_a).
+
+    H enters twice, as the values (C = A H) and as the keys (scores = S W_a H^T): add both gradients.
+    """
+    raise NotImplementedError("attention_backward: exercise 'seq2seq_attention' not started. Hint: The decoder no longer depends on one summary vector: at each step it scores every encoder state and reads their weighted sum.")
+
+
+def decoder_inputs(tgt: np.ndarray, vocab_size: int) -> np.ndarray:
+    """Teacher forcing: BOS followed by the target shifted right by one. (B, L) -> (B, L)."""
+    return np.concatenate([np.full((len(tgt), 1), vocab_size), tgt[:, :-1]], axis=1)
+
+
+def loss_and_grads(params: dict, src: np.ndarray, tgt: np.ndarray):
+    """Mean cross-entropy of the reversed targets under teacher forcing, and its gradient for every parameter.
+
+    src, tgt (B, L) ints. Returns (loss, grads) with grads[name] shaped like params[name].
+    """
+    V = params["W_y"].shape[1]
+    p = params
+    raise NotImplementedError("loss_and_grads: exercise 'seq2seq_attention' not started. Hint: The decoder no longer depends on one summary vector: at each step it scores every encoder state and reads their weighted sum.")
+
+
+def greedy_decode(params: dict, src: np.ndarray) -> np.ndarray:
+    """Decode without teacher forcing: feed back each step's argmax. src (B, L) -> predictions (B, L) ints."""
+    p = params
+    V = p["W_y"].shape[1]
+    raise NotImplementedError("greedy_decode: exercise 'seq2seq_attention' not started. Hint: The decoder no longer depends on one summary vector: at each step it scores every encoder state and reads their weighted sum.")
+
+
+def adam(params: dict, grads: dict, state: dict, lr: float = 3e-3, betas=(0.9, 0.999), eps: float = 1e-8, clip: float = 5.0):
+    """Given: one Adam step in place (Kingma and Ba 2015), after clipping the global gradient norm to `clip`."""
+    norm = np.sqrt(sum(np.sum(g ** 2) for g in grads.values()))
+    scale = min(1.0, clip / (norm + 1e-12))
+    state["t"] = state.get("t", 0) + 1
+    for name, g in grads.items():
+        g = g * scale
+        m = state[name + ".m"] = betas[0] * state.get(name + ".m", 0.0) + (1 - betas[0]) * g
+        v = state[name + ".v"] = betas[1] * state.get(name + ".v", 0.0) + (1 - betas[1]) * g ** 2
+        m_hat, v_hat = m / (1 - betas[0] ** state["t"]), v / (1 - betas[1] ** state["t"])
+        params[name] -= lr * m_hat / (np.sqrt(v_hat) + eps)
+
+
+def train(vocab_size: int = 10, hidden: int = 64, lengths=(3, 12), steps: int = 2000, batch_size: int = 64,
+          lr: float = 3e-3, rng: np.random.Generator | None = None):
+    """Given: train on reversal with lengths drawn uniformly from lengths[0]..lengths[1] (one length per batch).
+
+    Returns (params, losses).
+    """
+    rng = np.random.default_rng(0) if rng is None else rng
+    params, state, losses = init_params(vocab_size, hidden, rng), {}, []
+    for _ in range(steps):
+        src, tgt = reversal_batch(batch_size, int(rng.integers(lengths[0], lengths[1] + 1)), rng, vocab_size)
+        loss, grads = loss_and_grads(params, src, tgt)
+        adam(params, grads, state, lr)
+        losses.append(loss)
+    return params, losses
+
+
+def accuracy(params: dict, length: int, rng: np.random.Generator, n: int = 500) -> tuple[float, float]:
+    """Given: greedy decoding on n fresh sequences of `length`: (token accuracy, whole-sequence accuracy)."""
+    src, tgt = reversal_batch(n, length, rng, params["W_y"].shape[1])
+    correct = greedy_decode(params, src) == tgt
+    return float(correct.mean()), float(correct.all(axis=1).mean())

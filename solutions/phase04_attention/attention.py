@@ -1,0 +1,50 @@
+"""Scaled dot-product attention (Vaswani et al. 2017) and the causal mask, forward and backward.
+
+out = softmax(q k^T / sqrt(d) + mask) v. The 1/sqrt(d) keeps the scores' spread near 1 whatever the width d:
+for q, k with unit-variance entries, q . k is a sum of d products, so its standard deviation is sqrt(d).
+"""
+import numpy as np
+
+from ..phase00_math.probability import softmax
+
+
+def causal_mask(T: int) -> np.ndarray:
+    """(T, T) boolean: True where query i may attend to key j, i.e. j <= i (on and below the diagonal)."""
+    # BEGIN SOLUTION
+    return np.tril(np.ones((T, T), dtype=bool))
+    # END SOLUTION
+
+
+def scaled_dot_product_attention(q: np.ndarray, k: np.ndarray, v: np.ndarray, mask: np.ndarray | None = None):
+    """q (..., Tq, d), k (..., Tk, d), v (..., Tk, dv); mask boolean, broadcastable to (..., Tq, Tk), True = may attend.
+
+    Returns (out (..., Tq, dv), weights (..., Tq, Tk)); each row of weights sums to 1 over the keys, with
+    exactly 0 on masked keys. Every query must be allowed at least one key.
+    """
+    # BEGIN SOLUTION
+    d = q.shape[-1]
+    scores = q @ np.swapaxes(k, -1, -2) / np.sqrt(d)          # (..., Tq, Tk)
+    if mask is not None:
+        scores = np.where(mask, scores, -np.inf)              # exp(-inf) = 0: masked keys get no weight
+    weights = softmax(scores, axis=-1)
+    return weights @ v, weights
+    # END SOLUTION
+
+
+def scaled_dot_product_attention_backward(dout: np.ndarray, q: np.ndarray, k: np.ndarray, v: np.ndarray,
+                                          weights: np.ndarray):
+    """Gradients of the loss with respect to q, k, v, given dout = dL/dout (..., Tq, dv) and the forward's weights.
+
+    Softmax backward, row by row: dS = W * (dW - sum_j dW_j W_j). Masked entries have W = 0, so they get no
+    gradient and the mask itself is not needed. Returns (dq, dk, dv) shaped like q, k, v.
+    """
+    # BEGIN SOLUTION
+    d = q.shape[-1]
+    dv = np.swapaxes(weights, -1, -2) @ dout                             # (..., Tk, dv)
+    dweights = dout @ np.swapaxes(v, -1, -2)                             # (..., Tq, Tk)
+    dscores = weights * (dweights - np.sum(dweights * weights, axis=-1, keepdims=True))
+    dscores = dscores / np.sqrt(d)
+    dq = dscores @ k                                                     # (..., Tq, d)
+    dk = np.swapaxes(dscores, -1, -2) @ q                                # (..., Tk, d)
+    return dq, dk, dv
+    # END SOLUTION
