@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 
 ARGS = $(if $(phase),--phase $(phase)) $(if $(ex),--exercise $(ex)) $(if $(impl),--impl $(impl)) $(if $(seed),--seed $(seed))
 
-.PHONY: setup check grade hint compare stubs reset doctor test capstone capstone-grade bench prepare
+.PHONY: setup check grade hint compare stubs reset doctor test capstone capstone-grade bench prepare notebooks
 
 setup: $(STAMP)
 
@@ -37,6 +37,9 @@ stubs: $(STAMP)
 
 reset: $(STAMP)
 	@$(PY) -m grading reset $(ex)
+
+notebooks: $(STAMP)
+	@$(PY) -m grading notebooks
 
 doctor: $(STAMP)
 	@$(PY) -m grading doctor

@@ -114,6 +114,14 @@ def cmd_docs(args) -> int:
     return 0
 
 
+def cmd_notebooks(args) -> int:
+    from grading import notebooks
+
+    for path in notebooks.write_all():
+        print(f"wrote {path.relative_to(ROOT)}")
+    return 0
+
+
 def cmd_list(args) -> int:
     for phase in catalog.load().phases:
         print(f"phase {phase.number}: {phase.title}")
@@ -229,11 +237,13 @@ def build_parser() -> Parser:
     p = verbs.add_parser("bench", help="training tokens/s and MFU of your GPT against the reference")
     p.add_argument("--impl", default="exercises", help="exercises | solutions | PATH to a tree like exercises/")
     p.add_argument("--device", default="auto", help="auto | cuda | mps | cpu")
-    p.add_argument("--config", help="small | gpt2-small (default: small on cpu, gpt2-small elsewhere)")
+    p.add_argument("--config", help="a capstone tier's model: smoke | gpt2-small (default: smoke on cpu, else gpt2-small)")
     p.add_argument("--steps", type=int, default=10, help="timed optimiser steps per model and round")
     p.set_defaults(run=cmd_bench)
 
     verbs.add_parser("list", help="the catalog").set_defaults(run=cmd_list)
+    verbs.add_parser("notebooks", help="one Jupyter notebook per phase under build/notebooks/").set_defaults(
+        run=cmd_notebooks)
     p = verbs.add_parser("docs", help="render papers/README.md and notes/README.md from the data")
     p.add_argument("--check", action="store_true", help="fail when a rendered page is out of date")
     p.set_defaults(run=cmd_docs)

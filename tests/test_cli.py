@@ -156,3 +156,18 @@ def test_endless_loop_fails_its_check_instead_of_hanging(tmp_path, monkeypatch):
     results, _, _ = runner.run([__import__("grading").catalog.load().exercise("vectors")], str(tree))
     messages = [c.message for c in results[0].checks if c.outcome == "failed"]
     assert any("timed out after 2 s" in m for m in messages), messages
+
+
+def test_notebooks_are_valid_and_cover_every_exercise(tmp_path):
+    import nbformat
+
+    from grading import catalog, notebooks
+
+    paths = notebooks.write_all(tmp_path)
+    assert paths
+    for path in paths:
+        notebook = nbformat.read(str(path), as_version=4)
+        nbformat.validate(notebook)
+    text = "".join(p.read_text() for p in paths)
+    for exercise in catalog.load().exercises:
+        assert f"-m grading check --exercise {exercise.id}" in text
