@@ -1,0 +1,165 @@
+"""The capstone's tiers (grading/capstone.toml) and the device a run uses."""
+from __future__ import annotations
+
+import hashlib
+import json
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+from grading import ROOT, UsageError
+
+TIERS_FILE = ROOT / "grading" / "capstone.toml"
+DEVICES = ("cuda", "mps", "cpu")
+# TrainConfig fields a tier may set (phase 8's trainer interface); data_dir, out_dir, device, nonce,
+# max_seconds and progress are the engine's to set.
+TRAIN_FIELDS = ("batch_size", "grad_accum_steps", "max_steps", "lr", "min_lr", "warmup_steps", "weight_decay",
+                "beta1", "beta2", "grad_clip", "eval_interval", "eval_batches", "dtype", "compile", "seed")
+MODEL_FIELDS = ("n_layer", "n_head", "n_embd", "block_size", "vocab_size", "dropout", "bias")
+
+
+@dataclass(frozen=True)
+class Budget:
+    device: str          # cuda | mps | cpu
+    seconds: float       # wall clock from spawning the trainer to its graded checkpoint
+    target: float        # validation loss to reach (the tier's unless the device overrides it)
+    basis: str           # where the figure comes from: measured (by whom, where) or an estimate (how)
+    train: dict          # TrainConfig fields that replace the tier's on this device
+
+
+@dataclass(frozen=True)
+class Tier:
+    name: str
+    title: str
+    points: int
+    target: float
+    grace_s: float
+    reserve_s: float
+    data: dict           # {"source", "tokenizer"} for data.prepare.prepare
+    model: dict          # GPTConfig fields
+    train: dict          # TrainConfig fields
+    eval: dict           # {"windows", "batch"}: the grader's fixed validation windows
+    budgets: dict = field(default_factory=dict)   # device -> Budget
+
+    def budget(self, device: str) -> Budget:
+        if device not in self.budgets:
+            raise UsageError(f"tier {self.name!r} has no budget for device {device!r}; "
+                             f"it has budgets for: {', '.join(self.budgets)}")
+        return self.budgets[device]
+
+    def spec(self) -> dict:
+        """Everything that defines the tier, as plain data (sealed into each run record)."""
+        return {"name": self.name, "target": self.target, "data": self.data, "model": self.model,
+                "train": self.train, "eval": self.eval,
+                "budgets": {d: {"seconds": b.seconds, "target": b.target, "train": b.train}
+                            for d, b in self.budgets.items()}}
+
+    def fingerprint(self) -> str:
+        return hashlib.sha256(json.dumps(self.spec(), sort_keys=True).encode()).hexdigest()
+
+
+def _check_keys(where: str, table: dict, allowed: tuple[str, ...]) -> None:
+    unknown = sorted(set(table) - set(allowed))
+    if unknown:
+        raise UsageError(f"{TIERS_FILE.name}: {where} has unknown field(s) {', '.join(unknown)}; "
+                         f"valid: {', '.join(allowed)}")
+
+
+def _tier(name: str, raw: dict) -> Tier:
+    try:
+        model, train = dict(raw["model"]), dict(raw["train"])
+        _check_keys(f"tiers.{name}.model", model, MODEL_FIELDS)
+        _check_keys(f"tiers.{name}.train", train, TRAIN_FIELDS)
+        budgets = {}
+        for device, table in raw["devices"].items():
+            if device not in DEVICES:
+                raise UsageError(f"{TIERS_FILE.name}: tiers.{name}.devices.{device}: valid devices are {', '.join(DEVICES)}")
+            table = dict(table)
+            seconds, basis = float(table.pop("budget_s")), str(table.pop("basis", ""))
+            target = float(table.pop("target", raw["target"]))
+            _check_keys(f"tiers.{name}.devices.{device}", table, TRAIN_FIELDS)
+            budgets[device] = Budget(device, seconds, target, basis, table)
+        return Tier(name=name, title=raw["title"], points=int(raw["points"]), target=float(raw["target"]),
+                    grace_s=float(raw["grace_s"]), reserve_s=float(raw["reserve_s"]), data=dict(raw["data"]),
+                    model=model, train=train, eval=dict(raw["eval"]), budgets=budgets)
+    except KeyError as err:
+        raise UsageError(f"{TIERS_FILE.name}: tier {name!r} lacks the field {err.args[0]!r}") from None
+
+
+def load(path: Path = TIERS_FILE) -> dict[str, Tier]:
+    with open(path, "rb") as f:
+        raw = tomllib.load(f)
+    return {name: _tier(name, table) for name, table in raw["tiers"].items()}
+
+
+def get(name: str) -> Tier:
+    tiers = load()
+    if name not in tiers:
+        raise UsageError(f"unknown tier {name!r}; valid tiers: {', '.join(tiers)}")
+    return tiers[name]
+
+
+def available_devices() -> list[str]:
+    """Device classes this machine can train on, in order of preference."""
+    import torch
+
+    found = []
+    if torch.cuda.is_available():
+        found.append("cuda")
+    if getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available():
+        found.append("mps")
+    return found + ["cpu"]
+
+
+def resolve_device(name: str | None) -> str:
+    """'auto' | 'cuda' | 'mps' | 'cpu' -> a device class available here, or a UsageError naming the valid ones."""
+    choice = (name or "auto").strip().lower()
+    if choice not in ("auto",) + DEVICES:
+        raise UsageError(f"unknown device {name!r}; valid devices: auto, {', '.join(DEVICES)}")
+    available = available_devices()
+    if choice == "auto":
+        return available[0]
+    if choice not in available:
+        raise UsageError(f"device {choice!r} is not available on this machine; available: {', '.join(available)}")
+    return choice
+
+
+def device_name(device: str) -> str:
+    """A human name for the hardware behind a device class: the GPU's name, or the CPU and its threads."""
+    import platform
+
+    import torch
+
+    if device == "cuda":
+        return torch.cuda.get_device_name(0)
+    if device == "mps":
+        return f"Apple GPU through MPS ({platform.machine()}, {platform.mac_ver()[0] or 'macOS'})"
+    return f"CPU {platform.processor() or platform.machine()}, {torch.get_num_threads()} threads"
+
+
+def model_config(tier: Tier, vocab_size: int) -> dict:
+    """GPTConfig fields of the tier's model; the vocabulary comes from the data unless the tier fixes it."""
+    config = {"vocab_size": vocab_size, **tier.model}
+    if config["vocab_size"] < vocab_size:
+        raise UsageError(f"tier {tier.name!r} has vocab_size {config['vocab_size']} but its data uses {vocab_size} token ids")
+    return config
+
+
+def train_config(tier: Tier, device: str, *, data_dir: Path, out_dir: Path, nonce: str, vocab_size: int,
+                 max_steps: int | None = None, progress: bool = True) -> dict:
+    """The keyword arguments of phase 8's TrainConfig for a run of `tier` on `device`."""
+    budget = tier.budget(device)
+    config = {"data_dir": str(data_dir), "out_dir": str(out_dir), **model_config(tier, vocab_size),
+              **tier.train, **budget.train,
+              "device": device, "nonce": nonce, "progress": progress, "resume": False,
+              "max_seconds": max(1.0, budget.seconds - tier.reserve_s)}
+    if max_steps is not None:
+        if max_steps < 1:
+            raise UsageError(f"--max-steps must be a positive number of steps, got {max_steps}")
+        config["max_steps"] = max_steps
+    return config
