@@ -1,0 +1,118 @@
+"""Checks for phase08_training_gpt/trainer.py: a tiny GPT on tiny data, trained, logged, checkpointed, resumed."""
+import json
+
+import numpy as np
+import pytest
+import torch
+
+from checks.helpers import assert_close, expect, fail
+
+LOG_KEYS = {"step", "tokens", "loss", "lr", "tokens_per_s", "mfu", "elapsed_s"}
+VAL_KEYS = {"step", "tokens", "val_loss", "elapsed_s"}
+CKPT_KEYS = {"model", "model_config", "step", "tokens", "val_loss", "nonce", "optimizer", "rng", "train_config"}
+
+
+@pytest.fixture(scope="module")
+def data_dir(tmp_path_factory):
+    """About 30,000 characters of a tiny language (a few words in fixed patterns), prepared with the char tokenizer."""
+    from data.prepare import prepare
+    rng = np.random.default_rng(0)
+    subjects, verbs, objects = ["the cat", "a dog", "my aunt", "the king"], ["sees", "eats", "finds"], ["a hat.", "the moon.", "bread."]
+    lines = [f"{subjects[rng.integers(4)]} {verbs[rng.integers(3)]} {objects[rng.integers(3)]}" for _ in range(1500)]
+    folder = tmp_path_factory.mktemp("trainer")
+    (folder / "tiny.txt").write_text("\n".join(lines) + "\n")
+    return prepare(str(folder / "tiny.txt"), tokenizer="char", out=folder / "data", progress=False)
+
+
+def config(impl, data_dir, out_dir, **changes):
+    vocab = json.loads((data_dir / "meta.json").read_text())["vocab_size"]
+    settings = dict(data_dir=str(data_dir), out_dir=str(out_dir), n_layer=1, n_head=2, n_embd=32, block_size=16,
+                    vocab_size=vocab, batch_size=8, max_steps=40, lr=1e-2, min_lr=1e-3, warmup_steps=5,
+                    eval_interval=20, eval_batches=4, device="cpu", dtype="auto", progress=False, seed=7)
+    settings.update(changes)
+    return impl.TrainConfig(**settings)
+
+
+def read_log(out_dir):
+    path = out_dir / "log.jsonl"
+    expect(path.exists(), f"train() wrote no log at {path}")
+    records = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+    return [r for r in records if "loss" in r], [r for r in records if "val_loss" in r]
+
+
+def test_trains_logs_and_checkpoints(impl, ref_tree, data_dir, tmp_path):
+    out = tmp_path / "run"
+    summary = impl.train(config(impl, data_dir, out, grad_accum_steps=2, nonce="nonce-42"))
+    expect(isinstance(summary, dict) and {"step", "tokens", "best_val_loss", "seconds"} <= set(summary),
+           f"train() returned {summary!r}, expected a dict with step, tokens, best_val_loss, seconds")
+    expect(summary["step"] == 40 and summary["tokens"] == 40 * 8 * 16 * 2,
+           f"train() reports step {summary['step']} and {summary['tokens']} tokens, expected 40 steps and "
+           f"40 * batch 8 * block 16 * grad_accum 2 = {40 * 8 * 16 * 2} tokens")
+    steps, evals = read_log(out)
+    expect([r["step"] for r in steps] == list(range(1, 41)), f"log.jsonl has training lines for steps "
+           f"{[r['step'] for r in steps][:8]}..., expected one line for each of the steps 1..40")
+    missing = LOG_KEYS - set(steps[0])
+    expect(not missing, f"a training line of log.jsonl lacks {sorted(missing)}; it has {sorted(steps[0])}")
+    expect(steps[-1]["tokens"] == 40 * 8 * 16 * 2, f"the last log line counts {steps[-1]['tokens']} tokens, expected {40 * 8 * 16 * 2}")
+    expect(all(r["tokens_per_s"] > 0 and 0 <= r["mfu"] < 1 for r in steps), "tokens_per_s must be positive and mfu a fraction in [0, 1)")
+    schedule = ref_tree.load("phase08_training_gpt.schedule")
+    lrs = [schedule.learning_rate(s, 1e-2, 1e-3, 5, 40) for s in range(40)]
+    assert_close([r["lr"] for r in steps], lrs, "the lr of log lines 1..40 against learning_rate(0..39, ...)", rtol=1e-9,
+                 mistake="set every group's lr to learning_rate(step) before each optimiser step and log it")
+    expect([r["step"] for r in evals] == [20, 40], f"validation lines at steps {[r['step'] for r in evals]}, expected "
+           f"[20, 40] (every eval_interval steps)")
+    expect(not (VAL_KEYS - set(evals[0])), f"a validation line lacks {sorted(VAL_KEYS - set(evals[0]))}")
+    first, last = np.mean([r["loss"] for r in steps[:3]]), np.mean([r["loss"] for r in steps[-5:]])
+    expect(last < first - 0.7, f"the training loss went from {first:.3f} (first steps) to only {last:.3f} (last steps) "
+           f"on an easy corpus", mistake="is the optimiser stepping, and zero_grad called after each step?")
+
+    ckpt_path = out / "ckpt.pt"
+    expect(ckpt_path.exists(), "train() left no checkpoint at out_dir/ckpt.pt")
+    try:
+        ckpt = torch.load(ckpt_path, weights_only=True)
+    except Exception as err:  # noqa: BLE001
+        fail(f"torch.load(ckpt.pt, weights_only=True) failed: {type(err).__name__}: {str(err)[:200]}",
+             mistake="keep only tensors, dicts, lists, strings, numbers, booleans and None in the checkpoint")
+    expect(not (CKPT_KEYS - set(ckpt)), f"the checkpoint lacks {sorted(CKPT_KEYS - set(ckpt))}")
+    expect(ckpt["step"] == 40 and ckpt["nonce"] == "nonce-42", f"checkpoint step {ckpt['step']} and nonce "
+           f"{ckpt['nonce']!r}, expected 40 and 'nonce-42'")
+    gpt = ref_tree.load("phase07_gpt_architecture.model")
+    model = gpt.GPT(gpt.GPTConfig(**ckpt["model_config"]))
+    model.load_state_dict(ckpt["model"])
+    sampler = ref_tree.load("phase08_training_gpt.sampler")
+    shards = sampler.open_shards(data_dir, "val")
+    val = sampler.BatchSampler(shards, 8, 16, seed=123)
+    recomputed = ref_tree.load("phase08_training_gpt.evaluate").evaluate(model, val, 8)
+    expect(abs(recomputed - ckpt["val_loss"]) < 0.3, f"the checkpoint's weights give validation loss {recomputed:.3f} "
+           f"in the reference GPT, but its val_loss says {ckpt['val_loss']:.3f}")
+    expect(abs(evals[-1]["val_loss"] - ckpt["val_loss"]) < 1e-6, "the checkpoint's val_loss differs from the last logged one")
+
+
+def test_resume_continues_exactly(impl, data_dir, tmp_path):
+    """Stopped after step 13 and resumed, a run with dropout must log exactly the losses of an uninterrupted run."""
+    common = dict(max_steps=24, eval_interval=8, dropout=0.1)
+    impl.train(config(impl, data_dir, tmp_path / "whole", **common))
+    impl.train(config(impl, data_dir, tmp_path / "parts", stop_at_step=13, **common))
+    steps, _ = read_log(tmp_path / "parts")
+    expect(steps and steps[-1]["step"] == 13, f"with stop_at_step=13 the log ends at step "
+           f"{steps[-1]['step'] if steps else None}, expected 13")
+    impl.train(config(impl, data_dir, tmp_path / "parts", resume=True, **common))
+    whole, _ = read_log(tmp_path / "whole")
+    parts, _ = read_log(tmp_path / "parts")
+    expect([r["step"] for r in parts] == list(range(1, 25)), f"after resuming, the log's training steps are "
+           f"{[r['step'] for r in parts]}, expected 1..24 once each")
+    for a, b in zip(whole, parts):
+        if a["loss"] != b["loss"]:
+            fail(f"step {a['step']}: the resumed run's loss {b['loss']!r} differs from the uninterrupted run's {a['loss']!r}",
+                 mistake="resume must restore the model, the optimizer state, the step, the sampler position "
+                         "(else the data order restarts) and the random generators (dropout)")
+
+
+def test_stops_at_max_seconds(impl, data_dir, tmp_path):
+    out = tmp_path / "timed"
+    summary = impl.train(config(impl, data_dir, out, max_steps=100_000, max_seconds=1.5, eval_interval=1000))
+    expect(0 < summary["step"] < 100_000, f"with max_seconds=1.5 the run stopped at step {summary['step']}")
+    ckpt = torch.load(out / "ckpt.pt", weights_only=True)
+    expect(ckpt["step"] == summary["step"], "a run stopped by max_seconds must still write its final checkpoint")
+    _, evals = read_log(out)
+    expect(evals and evals[-1]["step"] == summary["step"], "a run stopped by max_seconds must validate at its last step")

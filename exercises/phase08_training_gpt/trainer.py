@@ -1,0 +1,106 @@
+"""The trainer: phase 7's GPT, phase 8's pieces, one loop. What the capstone runs and times.
+
+    from solutions.phase08_training_gpt.trainer import TrainConfig, train
+    train(TrainConfig(data_dir="build/data/shakespeare-char", out_dir="build/runs/char", vocab_size=76,
+                      n_layer=4, n_head=4, n_embd=128, block_size=64, batch_size=12, max_steps=2000))
+
+Each optimiser step: set the learning rate from the schedule, accumulate gradients over grad_accum_steps
+micro-batches (under bf16 autocast where the device has it), clip the global gradient norm, step AdamW,
+log one JSON line. Every eval_interval steps and at the end: the validation loss over a fixed set of
+batches, and an atomic checkpoint. The run stops at max_steps or after max_seconds, whichever comes first.
+
+Files in out_dir: ckpt.pt (torch.load(..., weights_only=True) reads it) and log.jsonl, one JSON object a line:
+    {"step", "tokens", "loss", "lr", "tokens_per_s", "mfu", "elapsed_s"}   after every optimiser step
+    {"step", "tokens", "val_loss", "elapsed_s"}                             after every evaluation
+"""
+from __future__ import annotations
+
+import json
+import math
+import time
+from dataclasses import asdict, dataclass, fields
+from pathlib import Path
+
+import torch
+
+from ..phase07_gpt_architecture.device import pick_device
+from ..phase07_gpt_architecture.model import GPT, GPTConfig
+from .accumulation import accumulate_gradients
+from .adamw import AdamW, parameter_groups
+from .checkpoint import load_checkpoint, rng_state, save_checkpoint, set_rng_state
+from .clipping import clip_grad_norm
+from .evaluate import evaluate
+from .precision import autocast_context, resolve_dtype
+from .sampler import BatchSampler, open_shards
+from .schedule import learning_rate
+from .throughput import mfu, model_flops_per_token, peak_flops
+
+VAL_SEED = 0   # every run, whatever its seed, is validated on the same batches
+
+
+@dataclass
+class TrainConfig:
+    data_dir: str                 # a folder written by data.prepare
+    out_dir: str                  # checkpoints and log go here
+    n_layer: int = 12
+    n_head: int = 12
+    n_embd: int = 768
+    block_size: int = 1024
+    vocab_size: int = 50257
+    dropout: float = 0.0
+    bias: bool = True
+    batch_size: int = 16
+    grad_accum_steps: int = 1
+    max_steps: int = 2000
+    max_seconds: float | None = None   # stop at whichever comes first
+    lr: float = 6e-4
+    min_lr: float = 6e-5
+    warmup_steps: int = 100
+    weight_decay: float = 0.1
+    beta1: float = 0.9
+    beta2: float = 0.95
+    grad_clip: float = 1.0        # 0 turns clipping off
+    eval_interval: int = 100
+    eval_batches: int = 20
+    device: str = "auto"
+    dtype: str = "auto"           # auto: bf16 autocast on cuda/mps where supported, fp32 on cpu
+    compile: bool = False
+    seed: int = 1337
+    nonce: str = ""
+    resume: bool = False
+    progress: bool = True
+    stop_at_step: int | None = None   # end early as if interrupted (after a checkpoint); the schedule still spans max_steps
+
+    def model_config(self) -> GPTConfig:
+        return GPTConfig(block_size=self.block_size, vocab_size=self.vocab_size, n_layer=self.n_layer,
+                         n_head=self.n_head, n_embd=self.n_embd, dropout=self.dropout, bias=self.bias)
+
+
+def _check_data(config: TrainConfig) -> None:
+    meta_path = Path(config.data_dir) / "meta.json"
+    if not meta_path.exists():
+        raise FileNotFoundError(f"{config.data_dir} has no meta.json; prepare data first: python -m data.prepare")
+    meta = json.loads(meta_path.read_text())
+    if meta["vocab_size"] > config.vocab_size:
+        raise ValueError(f"the data's vocabulary ({meta['vocab_size']}) is larger than vocab_size={config.vocab_size}")
+
+
+def _rewrite_log(path: Path, last_step: int) -> None:
+    """Keep the log lines up to the checkpoint's step: a resumed run writes the later ones again."""
+    if path.exists():
+        keep = [line for line in path.read_text().splitlines() if line.strip() and json.loads(line)["step"] <= last_step]
+        path.write_text("".join(line + "\n" for line in keep))
+
+
+def train(config: TrainConfig) -> dict:
+    """Train a GPT as `config` says; returns {"step", "tokens", "best_val_loss", "seconds"}."""
+    raise NotImplementedError("train: exercise 'trainer' not started. Hint: One loop: schedule the learning rate, accumulate gradients, clip, step, log; every eval_interval steps validate and checkpoint; resume restores model, optimiser, data position and random generators.")
+
+
+def config_from_dict(values: dict) -> TrainConfig:
+    """TrainConfig from a dict (a JSON file, say), naming any unknown key."""
+    known = {f.name for f in fields(TrainConfig)}
+    unknown = sorted(set(values) - known)
+    if unknown:
+        raise ValueError(f"unknown training settings {unknown}; valid: {', '.join(sorted(known))}")
+    return TrainConfig(**values)

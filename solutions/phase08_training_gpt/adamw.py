@@ -1,0 +1,76 @@
+"""AdamW (Loshchilov & Hutter, 2019): Adam's update plus weight decay applied to the weights directly.
+
+Adam (Kingma & Ba, 2015) keeps, per parameter, running means of the gradient (m) and of its square (v):
+    m = beta1 m + (1 - beta1) g          v = beta2 v + (1 - beta2) g^2
+    m_hat = m / (1 - beta1^t)            v_hat = v / (1 - beta2^t)        (t = 1, 2, ...: bias correction)
+    p = p - lr m_hat / (sqrt(v_hat) + eps)
+AdamW first shrinks the weight, p = p - lr wd p, instead of adding wd p to g (L2): with L2 the decay
+would be divided by sqrt(v_hat) like the gradient, so weights with large gradients would barely decay.
+"""
+from __future__ import annotations
+
+import torch
+import torch.nn as nn
+
+
+def parameter_groups(model: nn.Module, weight_decay: float) -> list[dict]:
+    """Two groups for the optimiser: [{"params": decayed, "weight_decay": weight_decay},
+    {"params": the rest, "weight_decay": 0.0}].
+
+    Only the weight matrices of nn.Linear layers decay. Biases, LayerNorm weights and embeddings do not: they
+    set offsets, scales and lookup rows, which decay would pull towards zero for no gain. Each parameter
+    appears exactly once (a head tied to the token embedding is one tensor, and it is an embedding).
+    """
+    # BEGIN SOLUTION
+    embedding = {id(m.weight) for m in model.modules() if isinstance(m, nn.Embedding)}
+    linear = {id(m.weight) for m in model.modules() if isinstance(m, nn.Linear)}
+    decay, no_decay = [], []
+    for p in model.parameters():    # parameters() yields a shared tensor once
+        if not p.requires_grad:
+            continue
+        (decay if id(p) in linear and id(p) not in embedding else no_decay).append(p)
+    return [{"params": decay, "weight_decay": weight_decay}, {"params": no_decay, "weight_decay": 0.0}]
+    # END SOLUTION
+
+
+class AdamW(torch.optim.Optimizer):
+    """AdamW with torch.optim.AdamW's defaults and state layout: per parameter {"step", "exp_avg", "exp_avg_sq"}.
+
+    torch.optim.Optimizer supplies param_groups, state, zero_grad(), state_dict() and load_state_dict().
+    """
+
+    def __init__(self, params, lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,
+                 weight_decay: float = 1e-2):
+        super().__init__(params, dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay))
+
+    @torch.no_grad()
+    def step(self, closure=None):
+        """One update of every parameter with a gradient, group by group (each group has its own lr and
+        weight_decay). State per parameter, created at its first step: "step" (a float tensor holding t),
+        "exp_avg" (m) and "exp_avg_sq" (v), both zeros like the parameter."""
+        loss = None
+        if closure is not None:
+            with torch.enable_grad():
+                loss = closure()
+        # BEGIN SOLUTION
+        for group in self.param_groups:
+            lr, (beta1, beta2), eps, wd = group["lr"], group["betas"], group["eps"], group["weight_decay"]
+            for p in group["params"]:
+                if p.grad is None:
+                    continue
+                state = self.state[p]
+                if not state:
+                    state["step"] = torch.tensor(0.0)
+                    state["exp_avg"] = torch.zeros_like(p, memory_format=torch.preserve_format)
+                    state["exp_avg_sq"] = torch.zeros_like(p, memory_format=torch.preserve_format)
+                state["step"] += 1
+                t = state["step"].item()
+                g, m, v = p.grad, state["exp_avg"], state["exp_avg_sq"]
+                p.mul_(1 - lr * wd)                                  # decoupled weight decay
+                m.lerp_(g, 1 - beta1)                                # m = beta1 m + (1 - beta1) g
+                v.mul_(beta2).addcmul_(g, g, value=1 - beta2)        # v = beta2 v + (1 - beta2) g^2
+                m_hat = m / (1 - beta1 ** t)
+                v_hat = v / (1 - beta2 ** t)
+                p.addcdiv_(m_hat, v_hat.sqrt().add_(eps), value=-lr)
+        # END SOLUTION
+        return loss

@@ -1,0 +1,205 @@
+"""The trainer: phase 7's GPT, phase 8's pieces, one loop. What the capstone runs and times.
+
+    from solutions.phase08_training_gpt.trainer import TrainConfig, train
+    train(TrainConfig(data_dir="build/data/shakespeare-char", out_dir="build/runs/char", vocab_size=76,
+                      n_layer=4, n_head=4, n_embd=128, block_size=64, batch_size=12, max_steps=2000))
+
+Each optimiser step: set the learning rate from the schedule, accumulate gradients over grad_accum_steps
+micro-batches (under bf16 autocast where the device has it), clip the global gradient norm, step AdamW,
+log one JSON line. Every eval_interval steps and at the end: the validation loss over a fixed set of
+batches, and an atomic checkpoint. The run stops at max_steps or after max_seconds, whichever comes first.
+
+Files in out_dir: ckpt.pt (torch.load(..., weights_only=True) reads it) and log.jsonl, one JSON object a line:
+    {"step", "tokens", "loss", "lr", "tokens_per_s", "mfu", "elapsed_s"}   after every optimiser step
+    {"step", "tokens", "val_loss", "elapsed_s"}                             after every evaluation
+"""
+from __future__ import annotations
+
+import json
+import math
+import time
+from dataclasses import asdict, dataclass, fields
+from pathlib import Path
+
+import torch
+
+from ..phase07_gpt_architecture.device import pick_device
+from ..phase07_gpt_architecture.model import GPT, GPTConfig
+from .accumulation import accumulate_gradients
+from .adamw import AdamW, parameter_groups
+from .checkpoint import load_checkpoint, rng_state, save_checkpoint, set_rng_state
+from .clipping import clip_grad_norm
+from .evaluate import evaluate
+from .precision import autocast_context, resolve_dtype
+from .sampler import BatchSampler, open_shards
+from .schedule import learning_rate
+from .throughput import mfu, model_flops_per_token, peak_flops
+
+VAL_SEED = 0   # every run, whatever its seed, is validated on the same batches
+
+
+@dataclass
+class TrainConfig:
+    data_dir: str                 # a folder written by data.prepare
+    out_dir: str                  # checkpoints and log go here
+    n_layer: int = 12
+    n_head: int = 12
+    n_embd: int = 768
+    block_size: int = 1024
+    vocab_size: int = 50257
+    dropout: float = 0.0
+    bias: bool = True
+    batch_size: int = 16
+    grad_accum_steps: int = 1
+    max_steps: int = 2000
+    max_seconds: float | None = None   # stop at whichever comes first
+    lr: float = 6e-4
+    min_lr: float = 6e-5
+    warmup_steps: int = 100
+    weight_decay: float = 0.1
+    beta1: float = 0.9
+    beta2: float = 0.95
+    grad_clip: float = 1.0        # 0 turns clipping off
+    eval_interval: int = 100
+    eval_batches: int = 20
+    device: str = "auto"
+    dtype: str = "auto"           # auto: bf16 autocast on cuda/mps where supported, fp32 on cpu
+    compile: bool = False
+    seed: int = 1337
+    nonce: str = ""
+    resume: bool = False
+    progress: bool = True
+    stop_at_step: int | None = None   # end early as if interrupted (after a checkpoint); the schedule still spans max_steps
+
+    def model_config(self) -> GPTConfig:
+        return GPTConfig(block_size=self.block_size, vocab_size=self.vocab_size, n_layer=self.n_layer,
+                         n_head=self.n_head, n_embd=self.n_embd, dropout=self.dropout, bias=self.bias)
+
+
+def _check_data(config: TrainConfig) -> None:
+    meta_path = Path(config.data_dir) / "meta.json"
+    if not meta_path.exists():
+        raise FileNotFoundError(f"{config.data_dir} has no meta.json; prepare data first: python -m data.prepare")
+    meta = json.loads(meta_path.read_text())
+    if meta["vocab_size"] > config.vocab_size:
+        raise ValueError(f"the data's vocabulary ({meta['vocab_size']}) is larger than vocab_size={config.vocab_size}")
+
+
+def _rewrite_log(path: Path, last_step: int) -> None:
+    """Keep the log lines up to the checkpoint's step: a resumed run writes the later ones again."""
+    if path.exists():
+        keep = [line for line in path.read_text().splitlines() if line.strip() and json.loads(line)["step"] <= last_step]
+        path.write_text("".join(line + "\n" for line in keep))
+
+
+def train(config: TrainConfig) -> dict:
+    """Train a GPT as `config` says; returns {"step", "tokens", "best_val_loss", "seconds"}."""
+    # BEGIN SOLUTION
+    out = Path(config.out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    ckpt_path, log_path = out / "ckpt.pt", out / "log.jsonl"
+    _check_data(config)
+    device = pick_device(config.device)
+    dtype = resolve_dtype(config.dtype, device.type)
+    autocast = lambda: autocast_context(device.type, dtype)  # noqa: E731 - a fresh context per forward pass
+
+    torch.manual_seed(config.seed)
+    model = GPT(config.model_config()).to(device)
+    optimizer = AdamW(parameter_groups(model, config.weight_decay), lr=config.lr,
+                      betas=(config.beta1, config.beta2), eps=1e-8)
+    train_batches = BatchSampler(open_shards(config.data_dir, "train"), config.batch_size, config.block_size, config.seed)
+    val_batches = BatchSampler(open_shards(config.data_dir, "val"), config.batch_size, config.block_size, VAL_SEED)
+
+    step, tokens, best_val, val_loss, elapsed_before = 0, 0, math.inf, math.nan, 0.0
+    if config.resume and ckpt_path.exists():
+        ckpt = load_checkpoint(ckpt_path, map_location=device)
+        model.load_state_dict(ckpt["model"])
+        optimizer.load_state_dict(ckpt["optimizer"])
+        train_batches.load_state_dict(ckpt["sampler"])
+        step, tokens, val_loss = ckpt["step"], ckpt["tokens"], ckpt["val_loss"]
+        best_val, elapsed_before = ckpt["best_val_loss"], ckpt["elapsed_s"]
+        set_rng_state({k: (v.cpu() if isinstance(v, torch.Tensor) else [t.cpu() for t in v]) for k, v in ckpt["rng"].items()})
+        _rewrite_log(log_path, step)
+    else:
+        log_path.write_text("")
+    forward_model = torch.compile(model) if config.compile else model
+
+    flops = model_flops_per_token(model)
+    peak = peak_flops(device.type, torch.cuda.get_device_name(device) if device.type == "cuda" else device.type)
+    tokens_per_step = config.batch_size * config.block_size * config.grad_accum_steps
+    start = time.perf_counter()
+    elapsed = lambda: elapsed_before + time.perf_counter() - start  # noqa: E731
+    log = log_path.open("a")
+
+    def write(record: dict) -> None:
+        log.write(json.dumps(record) + "\n")
+        log.flush()
+
+    def checkpoint() -> None:
+        save_checkpoint({
+            "model": model.state_dict(), "model_config": asdict(config.model_config()), "step": step,
+            "tokens": tokens, "val_loss": val_loss, "best_val_loss": best_val, "elapsed_s": elapsed(),
+            "nonce": config.nonce, "optimizer": optimizer.state_dict(), "sampler": train_batches.state_dict(),
+            "rng": rng_state(), "train_config": asdict(config)}, ckpt_path)
+
+    def validate() -> None:
+        nonlocal val_loss, best_val
+        val_loss = evaluate(forward_model, val_batches, config.eval_batches, device, autocast)
+        best_val = min(best_val, val_loss)
+        write({"step": step, "tokens": tokens, "val_loss": val_loss, "elapsed_s": round(elapsed(), 3)})
+        if bar is not None:
+            bar.set_postfix_str(f"val {val_loss:.4f}", refresh=False)
+
+    from tqdm import tqdm
+    bar = tqdm(total=config.max_steps, initial=step, unit="step", disable=not config.progress, dynamic_ncols=True)
+    model.train()
+    evaluated_at = step if config.resume and step > 0 else -1
+    while step < config.max_steps:
+        if config.max_seconds is not None and elapsed() >= config.max_seconds:
+            break
+        t0 = time.perf_counter()
+        lr = learning_rate(step, config.lr, config.min_lr, config.warmup_steps, config.max_steps)
+        for group in optimizer.param_groups:
+            group["lr"] = lr
+        micro = [tuple(t.to(device) for t in train_batches.next_batch()) for _ in range(config.grad_accum_steps)]
+        loss = accumulate_gradients(forward_model, micro, autocast)
+        if config.grad_clip > 0:
+            clip_grad_norm(model.parameters(), config.grad_clip)
+        optimizer.step()
+        optimizer.zero_grad(set_to_none=True)
+        step += 1
+        tokens += tokens_per_step
+        loss_value = loss.item()          # the one sync per step
+        tokens_per_s = tokens_per_step / (time.perf_counter() - t0)
+        write({"step": step, "tokens": tokens, "loss": loss_value, "lr": lr, "tokens_per_s": round(tokens_per_s, 1),
+               "mfu": round(mfu(tokens_per_s, flops, peak), 5), "elapsed_s": round(elapsed(), 3)})
+        bar.update(1)
+        bar.set_description(f"loss {loss_value:.4f} | {tokens_per_s:,.0f} tok/s", refresh=False)
+        if not math.isfinite(loss_value):
+            bar.close()
+            log.close()
+            raise FloatingPointError(f"training loss is {loss_value} at step {step}; lower lr or check the data")
+        if step % config.eval_interval == 0 or step == config.max_steps:
+            validate()
+            evaluated_at = step
+            checkpoint()
+        if config.stop_at_step is not None and step >= config.stop_at_step:
+            break
+    if evaluated_at != step:
+        validate()
+        checkpoint()
+    elif not ckpt_path.exists():
+        checkpoint()
+    bar.close()
+    log.close()
+    return {"step": step, "tokens": tokens, "best_val_loss": best_val, "seconds": round(elapsed(), 3)}
+    # END SOLUTION
+
+
+def config_from_dict(values: dict) -> TrainConfig:
+    """TrainConfig from a dict (a JSON file, say), naming any unknown key."""
+    known = {f.name for f in fields(TrainConfig)}
+    unknown = sorted(set(values) - known)
+    if unknown:
+        raise ValueError(f"unknown training settings {unknown}; valid: {', '.join(sorted(known))}")
+    return TrainConfig(**values)
