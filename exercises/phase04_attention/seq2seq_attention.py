@@ -4,28 +4,24 @@ Without attention the decoder sees the source only through the encoder's last st
 and accuracy falls as sequences grow (phase 2). With attention, decoder step t looks back at every encoder
 state and reads the one it needs: for reversal, the source position counted t from the end.
 
-The model, for a source x_1..x_L and the reversed target y_1..y_L (all ids in 0..V-1, BOS = V):
+The data and its token layout are phase 2's (`reversal_batch`: digits 0..9, BOS = 10, one length per batch).
+The model, for a source x_1..x_L and the reversed target y_1..y_L:
     encoder   h_j = tanh(E[x_j] Wx_e + h_{j+1} Wh_e + b_e), run right to left from h_{L+1} = 0   H (B, L, Hd)
     decoder   s_t = tanh(E[y_{t-1}] Wx_d + s_{t-1} Wh_d + b_d), y_0 = BOS, s_0 = h_1            S (B, L, Hd)
     attention a_t = softmax_j(s_t W_a h_j),  c_t = sum_j a_tj h_j                                C (B, L, Hd)
-    output    logits_t = [s_t; c_t] W_y + b_y                                                     (B, L, V)
+    output    logits_t = [s_t; c_t] W_y + b_y                                                    (B, L, 10)
 The decoder reads the true previous token while training (teacher forcing) and its own guess when decoding.
 """
 import numpy as np
 
 from ..phase00_math.probability import log_softmax, softmax
+from ..phase02_sequence_models.seq2seq import BOS, N_DIGITS, reversal_batch
 
 
-
-def reversal_batch(n: int, length: int, rng: np.random.Generator, vocab_size: int = 10):
-    """n random sequences of `length` ids in 0..vocab_size-1 and their reversals: (src (n, L), tgt (n, L)) ints."""
-    src = rng.integers(0, vocab_size, size=(n, length))
-    return src, src[:, ::-1].copy()
-
-
-def init_params(vocab_size: int, hidden: int, rng: np.random.Generator) -> dict:
-    """Embeddings E_e, E_d (V + 1, Hd) (row V is BOS), RNN weights scaled 1/sqrt(Hd), zero biases."""
-    V, H = vocab_size, hidden
+def init_params(hidden: int, rng: np.random.Generator) -> dict:
+    """Embeddings E_e, E_d (11, Hd) (rows 0..9 the digits, row 10 BOS), RNN weights scaled 1/sqrt(Hd), zero
+    biases, output layer W_y (2 Hd, 10) over the digits."""
+    V, H = N_DIGITS, hidden
     s = 1.0 / np.sqrt(H)
     return {"E_e": rng.normal(scale=0.5, size=(V + 1, H)), "Wx_e": rng.normal(scale=s, size=(H, H)),
             "Wh_e": rng.normal(scale=s, size=(H, H)), "b_e": np.zeros(H),
@@ -78,15 +74,11 @@ def attention_backward(dC: np.ndarray, S: np.ndarray, H: np.ndarray, W_a: np.nda
     raise NotImplementedError("attention_backward: exercise 'seq2seq_attention' not started. Hint: The decoder no longer depends on one summary vector: at each step it scores every encoder state and reads their weighted sum.")
 
 
-def decoder_inputs(tgt: np.ndarray, vocab_size: int) -> np.ndarray:
-    """Teacher forcing: BOS followed by the target shifted right by one. (B, L) -> (B, L)."""
-    return np.concatenate([np.full((len(tgt), 1), vocab_size), tgt[:, :-1]], axis=1)
-
-
-def loss_and_grads(params: dict, src: np.ndarray, tgt: np.ndarray):
+def loss_and_grads(params: dict, src: np.ndarray, tgt_in: np.ndarray, tgt_out: np.ndarray):
     """Mean cross-entropy of the reversed targets under teacher forcing, and its gradient for every parameter.
 
-    src, tgt (B, L) ints. Returns (loss, grads) with grads[name] shaped like params[name].
+    src, tgt_in, tgt_out (B, L) ints as `reversal_batch` makes them (tgt_in = BOS, then tgt_out shifted right).
+    Returns (loss, grads) with grads[name] shaped like params[name].
     """
     V = params["W_y"].shape[1]
     p = params
@@ -96,7 +88,6 @@ def loss_and_grads(params: dict, src: np.ndarray, tgt: np.ndarray):
 def greedy_decode(params: dict, src: np.ndarray) -> np.ndarray:
     """Decode without teacher forcing: feed back each step's argmax. src (B, L) -> predictions (B, L) ints."""
     p = params
-    V = p["W_y"].shape[1]
     raise NotImplementedError("greedy_decode: exercise 'seq2seq_attention' not started. Hint: The decoder no longer depends on one summary vector: at each step it scores every encoder state and reads their weighted sum.")
 
 
@@ -113,17 +104,14 @@ def adam(params: dict, grads: dict, state: dict, lr: float = 3e-3, betas=(0.9, 0
         params[name] -= lr * m_hat / (np.sqrt(v_hat) + eps)
 
 
-def train(vocab_size: int = 10, hidden: int = 64, lengths=(3, 12), steps: int = 2000, batch_size: int = 64,
-          lr: float = 3e-3, rng: np.random.Generator | None = None):
-    """Given: train on reversal with lengths drawn uniformly from lengths[0]..lengths[1] (one length per batch).
-
-    Returns (params, losses).
-    """
+def train(hidden: int = 64, lengths=range(4, 17), steps: int = 3000, batch_size: int = 64, lr: float = 3e-3,
+          rng: np.random.Generator | None = None):
+    """Given: Adam on fresh reversal batches, each of one length drawn from `lengths`. Returns (params, losses)."""
     rng = np.random.default_rng(0) if rng is None else rng
-    params, state, losses = init_params(vocab_size, hidden, rng), {}, []
+    params, state, losses = init_params(hidden, rng), {}, []
     for _ in range(steps):
-        src, tgt = reversal_batch(batch_size, int(rng.integers(lengths[0], lengths[1] + 1)), rng, vocab_size)
-        loss, grads = loss_and_grads(params, src, tgt)
+        src, tgt_in, tgt_out = reversal_batch(batch_size, int(rng.choice(list(lengths))), rng)
+        loss, grads = loss_and_grads(params, src, tgt_in, tgt_out)
         adam(params, grads, state, lr)
         losses.append(loss)
     return params, losses
@@ -131,6 +119,26 @@ def train(vocab_size: int = 10, hidden: int = 64, lengths=(3, 12), steps: int = 
 
 def accuracy(params: dict, length: int, rng: np.random.Generator, n: int = 500) -> tuple[float, float]:
     """Given: greedy decoding on n fresh sequences of `length`: (token accuracy, whole-sequence accuracy)."""
-    src, tgt = reversal_batch(n, length, rng, params["W_y"].shape[1])
-    correct = greedy_decode(params, src) == tgt
+    src, _, tgt_out = reversal_batch(n, length, rng)
+    correct = greedy_decode(params, src) == tgt_out
     return float(correct.mean()), float(correct.all(axis=1).mean())
+
+
+def main(hidden: int = 64, steps: int = 3000, seed: int = 0) -> None:
+    """Given: the measurement in notes/phase04_attention.md, made the way phase 2 measures its seq2seq."""
+    import time
+
+    rng = np.random.default_rng(seed)
+    start = time.process_time()
+    params, losses = train(hidden, range(4, 17), steps, rng=rng)
+    print(f"hidden {hidden}, {steps} steps of batch 64, lengths 4..16 mixed, CPU {time.process_time() - start:.0f} s, "
+          f"final loss {np.mean(losses[-200:]):.4f}")
+    print("greedy decoding, 1000 strings per length: exact-match (token) accuracy")
+    eval_rng = np.random.default_rng(seed + 1)
+    for length in [*range(4, 17), 20, 24, 32]:
+        token, sequence = accuracy(params, length, eval_rng, n=1000)
+        print(f"  {length:2d}: {sequence:.3f} ({token:.3f})", flush=True)
+
+
+if __name__ == "__main__":
+    main()
