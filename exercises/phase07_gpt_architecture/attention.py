@@ -15,7 +15,7 @@ from torch.nn import functional as F
 def causal_attention_by_hand(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor) -> torch.Tensor:
     """(B, H, T, hs) x3 -> (B, H, T, hs), with torch.matmul, a boolean mask and torch.softmax.
 
-    Compute the scores in float32 when q is in a lower precision (bfloat16, float16) and cast the result
+    Compute the scores in at least float32 (bfloat16 and float16 inputs go up to float32) and cast the result
     back to q's dtype; build the mask on q's device.
     """
     raise NotImplementedError("causal_attention_by_hand: exercise 'gpt_causal_attention' not started. Hint: Scores q k^T / sqrt(hs), with every score above the diagonal set to -inf before the softmax.")

@@ -15,16 +15,17 @@ from torch.nn import functional as F
 def causal_attention_by_hand(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor) -> torch.Tensor:
     """(B, H, T, hs) x3 -> (B, H, T, hs), with torch.matmul, a boolean mask and torch.softmax.
 
-    Compute the scores in float32 when q is in a lower precision (bfloat16, float16) and cast the result
+    Compute the scores in at least float32 (bfloat16 and float16 inputs go up to float32) and cast the result
     back to q's dtype; build the mask on q's device.
     """
     # BEGIN SOLUTION
     T, hs = q.size(-2), q.size(-1)
-    scores = (q.float() @ k.float().transpose(-2, -1)) / math.sqrt(hs)              # (B, H, T, T)
+    work = torch.promote_types(q.dtype, torch.float32)  # float64 stays; bfloat16 and float16 go up
+    scores = (q.to(work) @ k.to(work).transpose(-2, -1)) / math.sqrt(hs)            # (B, H, T, T)
     allowed = torch.ones(T, T, dtype=torch.bool, device=q.device).tril()
     scores = scores.masked_fill(~allowed, float("-inf"))
     weights = torch.softmax(scores, dim=-1)
-    return (weights @ v.float()).to(q.dtype)
+    return (weights @ v.to(work)).to(q.dtype)
     # END SOLUTION
 
 

@@ -1,0 +1,123 @@
+"""Checks for phase07_gpt_architecture/generation.py: temperature, top-k, top-p, sampling and generate.
+
+Expected probabilities are computed here from the definitions with torch.softmax; generation is compared
+with a plain greedy loop over the reference model, and cached generation with uncached, token for token.
+"""
+import math
+
+import pytest
+import torch
+
+from checks.helpers import assert_close, expect
+from checks.phase07_gpt_architecture.common import SMALL, randomize_, tokens
+
+
+def random_logits(seed, B=4, V=30):
+    return 3 * torch.randn(B, V, generator=torch.Generator().manual_seed(seed), dtype=torch.float64)
+
+
+@pytest.mark.parametrize("temperature", [0.5, 1.0, 2.0])
+def test_temperature_divides_the_logits(impl, seed, temperature):
+    logits = random_logits(seed)
+    assert_close(impl.next_token_probs(logits.clone(), temperature=temperature), torch.softmax(logits / temperature, -1),
+                 f"next_token_probs(logits, temperature={temperature})", rtol=1e-9, atol=1e-12,
+                 mistake="temperature divides the logits before the softmax: softmax(logits / T)")
+
+
+@pytest.mark.parametrize("k", [1, 5])
+def test_top_k_keeps_exactly_k(impl, seed, k):
+    logits = random_logits(seed + k)
+    probs = impl.next_token_probs(logits.clone(), temperature=0.8, top_k=k)
+    kept = (probs > 0).sum(-1)
+    expect(torch.all(kept == k).item(), f"next_token_probs(logits, top_k={k}) leaves {kept.tolist()} tokens per row with "
+           f"nonzero probability; expected {k}", mistake="keep logits >= the k-th largest (topk(logits, k).values[..., -1])")
+    top = torch.topk(logits, k, dim=-1)
+    expected = torch.zeros_like(logits).scatter(-1, top.indices, torch.softmax(top.values / 0.8, -1))
+    assert_close(probs, expected, f"next_token_probs(logits, temperature=0.8, top_k={k})", rtol=1e-9, atol=1e-12)
+
+
+def test_top_p_keeps_the_nucleus(impl, seed):
+    gen = torch.Generator().manual_seed(seed)
+    perm = torch.randperm(5, generator=gen)
+    p = torch.tensor([0.45, 0.3, 0.15, 0.07, 0.03], dtype=torch.float64)
+    logits = torch.log(p)[perm].unsqueeze(0)  # shuffled, so sorting and scattering back both matter
+    for top_p, kept in [(0.05, 1), (0.6, 2), (0.8, 3), (0.95, 4), (1.0, 5)]:
+        expected = torch.where(torch.arange(5) < kept, p, torch.zeros_like(p))
+        expected = (expected / expected.sum())[perm].unsqueeze(0)
+        assert_close(impl.next_token_probs(logits.clone(), top_p=top_p), expected,
+                     f"next_token_probs(logits, top_p={top_p}) for probabilities {p.tolist()} (shuffled)",
+                     rtol=1e-9, atol=1e-12, mistake="keep the most probable tokens until their mass reaches top_p "
+                     "(the token that crosses it stays), zero the rest, renormalise")
+
+
+def test_greedy_and_seeded_sampling(impl, seed):
+    logits = random_logits(seed, B=64, V=12)  # 64 draws: a sampler ignoring the generator cannot match by luck
+    greedy = impl.sample_next_token(logits.clone(), temperature=0)
+    assert_close(greedy, logits.argmax(-1, keepdim=True), "sample_next_token(logits, temperature=0): greedy, shape (B, 1)")
+    a = impl.sample_next_token(logits.clone(), generator=torch.Generator().manual_seed(seed))
+    torch.manual_seed(seed + 1)  # a sampler using the global generator would now draw differently
+    b = impl.sample_next_token(logits.clone(), generator=torch.Generator().manual_seed(seed))
+    assert_close(b, a, "two draws of sample_next_token(logits, generator=...) with identically seeded generators",
+                 mistake="pass generator=generator to torch.multinomial")
+
+
+def test_sample_frequencies(impl):
+    """30,000 draws of one distribution (rows of a batch) through top_k=3: a chi-square test on the counts."""
+    logits = torch.tensor([2.0, 1.0, 0.5, 0.0, -1.0], dtype=torch.float64)
+    n = 30_000
+    draws = impl.sample_next_token(logits.repeat(n, 1), temperature=1.0, top_k=3,
+                                   generator=torch.Generator().manual_seed(1234))
+    expect(tuple(draws.shape) == (n, 1), f"sample_next_token on (n, V) logits returned shape {tuple(draws.shape)}, "
+           f"expected ({n}, 1)")
+    counts = torch.bincount(draws.view(-1), minlength=5).double()
+    expect(counts[3:].sum().item() == 0, f"top_k=3 drew tokens outside the top 3: counts {counts.tolist()}",
+           mistake="top-k keeps exactly k tokens")
+    expected = torch.softmax(logits[:3], -1) * n
+    chi2 = float(((counts[:3] - expected) ** 2 / expected).sum())
+    # 2 degrees of freedom: P(chi2 > 25) is about 4e-6 for a correct sampler
+    expect(chi2 < 25, f"sample frequencies {(counts / n).tolist()} are far from {(expected / n).tolist()} "
+           f"(chi-square {chi2:.1f})", mistake="sample from softmax(logits / T) over the kept tokens")
+
+
+def model_and_prompt(ref_tree, seed, B=2, T=3):
+    model_module = ref_tree.load("phase07_gpt_architecture.model")
+    config = model_module.GPTConfig(**SMALL)
+    model = randomize_(model_module.GPT(config), seed).double().eval()  # float64: no ties, no rounding doubts
+    return model, tokens(torch.Generator().manual_seed(seed), B, T, config.vocab_size)
+
+
+def test_generate_greedy_matches_a_plain_loop(impl, ref_tree, seed):
+    model, idx = model_and_prompt(ref_tree, seed)
+    n = SMALL["block_size"] + 4  # past block_size: the context must be cropped
+    got = impl.generate(model, idx.clone(), n, temperature=0)
+    expected = idx
+    with torch.no_grad():
+        for _ in range(n):
+            logits, _ = model(expected[:, -SMALL["block_size"]:])
+            expected = torch.cat([expected, logits[:, -1].argmax(-1, keepdim=True)], dim=1)
+    assert_close(got, expected, f"generate(model, idx, {n}, temperature=0) (greedy) against argmax of the model's "
+                 "last-position logits, one token at a time", mistake="feed at most the last block_size tokens; use "
+                 "logits[:, -1, :]; append the new token and repeat")
+
+
+@pytest.mark.parametrize("sampling", [dict(temperature=0), dict(temperature=0.9, top_k=10, top_p=0.9)],
+                         ids=["greedy", "sampled"])
+def test_cached_generation_equals_uncached(impl, ref_tree, seed, sampling):
+    model, idx = model_and_prompt(ref_tree, seed)
+    n = SMALL["block_size"] + 3
+    gen = lambda: torch.Generator().manual_seed(seed)  # noqa: E731
+    plain = impl.generate(model, idx.clone(), n, generator=gen(), use_cache=False, **sampling)
+    cached = impl.generate(model, idx.clone(), n, generator=gen(), use_cache=True, **sampling)
+    expect(tuple(plain.shape) == (2, 3 + n), f"generate(model, idx (2, 3), {n}) has shape {tuple(plain.shape)}, "
+           f"expected (2, {3 + n})")
+    assert_close(cached, plain, f"generate(model, idx, {n}, use_cache=True, {sampling}) against use_cache=False",
+                 mistake="with the cache, feed the prompt once and then only the newest token; when the sequence "
+                 "outgrows block_size, restart the cache on the cropped window")
+
+
+def compare_inputs(rng):
+    logits = torch.from_numpy(rng.normal(size=(2, 10)) * 3)
+    return [("next_token_probs(logits, temperature=0.7)", "next_token_probs", (logits,), dict(temperature=0.7)),
+            ("next_token_probs(logits, top_k=3)", "next_token_probs", (logits,), dict(top_k=3)),
+            ("next_token_probs(logits, top_p=0.8)", "next_token_probs", (logits,), dict(top_p=0.8)),
+            ("sample_next_token(logits, temperature=0)", "sample_next_token", (logits,), dict(temperature=0))]
