@@ -10,7 +10,7 @@ import torch
 from torch.nn import functional as F
 
 from checks.helpers import assert_close, expect
-from checks.phase07_gpt_architecture.common import accelerators
+from checks.phase07_gpt_architecture.common import accelerators, one_thread  # noqa: F401 - one_thread: autouse
 
 FUNCTIONS = ["causal_attention_by_hand", "causal_attention_sdpa"]
 

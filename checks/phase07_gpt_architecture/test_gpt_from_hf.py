@@ -5,7 +5,7 @@ The expected logits come from transformers' GPT2LMHeadModel itself (random weigh
 import torch
 
 from checks.helpers import assert_close, expect, fail
-from checks.phase07_gpt_architecture.common import SMALL, hf_gpt2, tokens
+from checks.phase07_gpt_architecture.common import SMALL, hf_gpt2, one_thread, tokens  # noqa: F401 - one_thread: autouse
 
 
 def reference_gpt(ref_tree, sd, convert):

@@ -9,7 +9,7 @@ import pytest
 import torch
 
 from checks.helpers import assert_close, expect
-from checks.phase07_gpt_architecture.common import SMALL, randomize_, tokens
+from checks.phase07_gpt_architecture.common import SMALL, one_thread, randomize_, tokens  # noqa: F401 - one_thread: autouse
 
 
 def random_logits(seed, B=4, V=30):

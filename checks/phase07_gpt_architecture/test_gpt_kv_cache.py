@@ -2,7 +2,7 @@
 import torch
 
 from checks.helpers import assert_close, expect
-from checks.phase07_gpt_architecture.common import SMALL, randomize_, tokens
+from checks.phase07_gpt_architecture.common import SMALL, one_thread, randomize_, tokens  # noqa: F401 - one_thread: autouse
 
 
 def test_update_appends_along_time(impl, seed):

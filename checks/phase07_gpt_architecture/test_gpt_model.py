@@ -10,7 +10,7 @@ import torch
 from torch.nn import functional as F
 
 from checks.helpers import assert_close, expect, fail
-from checks.phase07_gpt_architecture.common import SMALL, accelerators, hf_gpt2, randomize_, tokens
+from checks.phase07_gpt_architecture.common import SMALL, accelerators, hf_gpt2, one_thread, randomize_, tokens  # noqa: F401 - one_thread: autouse
 
 GPT2_SMALL_PARAMETERS = 124_439_808  # Radford et al. (2019)'s "117M" model, counted exactly (see params check)
 

@@ -7,6 +7,7 @@ import numpy as np
 import torch
 
 from checks.helpers import expect
+from checks.phase07_gpt_architecture.common import one_thread  # noqa: F401 - autouse
 
 KEYS = ["wte", "wpe", "ln_1", "attn.c_attn", "attn.c_proj", "ln_2", "mlp.c_fc", "mlp.c_proj", "block", "blocks",
         "ln_f", "total"]

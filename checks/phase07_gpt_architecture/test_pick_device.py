@@ -5,6 +5,7 @@ Accelerators are simulated by patching torch.cuda.is_available and torch.backend
 import pytest
 import torch
 
+from checks.phase07_gpt_architecture.common import one_thread  # noqa: F401 - autouse
 from checks.helpers import expect
 
 
