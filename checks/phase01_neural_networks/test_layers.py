@@ -72,8 +72,8 @@ def test_softmax_cross_entropy_is_stable(impl, rng):
     assert_close(loss, 0.0, "softmax_cross_entropy with the target 50 above the rest", atol=1e-15)
 
 
+
 def compare_inputs(rng):
-    x, W, b = rng.normal(size=(4, 3)), rng.normal(size=(3, 5)), rng.normal(size=5)
-    return [("linear_forward(x, W, b)", "linear_forward", (x, W, b), {}),
-            ("relu_forward(x)", "relu_forward", (x,), {}),
-            ("softmax_cross_entropy(logits, targets)", "softmax_cross_entropy", (rng.normal(size=(4, 3)), np.array([0, 2, 1, 1])), {})]
+    # the forward functions also return caches (the learner's own layout), so only the loss is compared
+    return [("softmax_cross_entropy(logits, targets)", "softmax_cross_entropy",
+             (rng.normal(size=(4, 3)), np.array([0, 2, 1, 1])), {})]

@@ -57,7 +57,4 @@ def test_step_backward(impl, ref_tree, rng):
                      mistake="h_prev reaches h four ways: directly (times z), through r * h_prev, through r and through z")
 
 
-def compare_inputs(rng):
-    x, h_prev = rng.normal(size=(2, 3)), rng.normal(size=(2, 4))
-    Wx, Wh, b = params(rng)
-    return [("gru_step_forward(x, h_prev, Wx, Wh, b)[0]", "gru_step_forward", (x, h_prev, Wx, Wh, b), {})]
+# No compare_inputs: the step functions return caches, whose layout is the learner's own choice.
