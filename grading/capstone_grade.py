@@ -205,6 +205,8 @@ def grade(run: str | None = None, device: str | None = None) -> dict:
         if check("reference GPT", not problem, "the weights load into the reference GPT (the tier's shape)"
                  if not problem else problem):
             eval_device = grading_device(device, record.get("device", "cpu"))
+            if eval_device == "cpu" and record.get("threads"):
+                torch.set_num_threads(int(record["threads"]))     # as the tier ran: robust on a busy machine
             try:
                 data_dir = Path(record["data"]["dir"])
                 meta = json.loads((data_dir / "meta.json").read_text())

@@ -70,7 +70,7 @@ class Watcher:
         self.folder, self.target, self.budget, self.max_steps = folder, target, budget, max_steps
         self.offset, self.bad_lines = 0, 0
         self.val_points: list[dict] = []
-        self.checkpoints: dict[int, float] = {}     # inode -> engine seconds when first seen
+        self.checkpoints: dict[tuple, float] = {}   # file identity -> engine seconds when first seen
         self.warned = False
         self.engine_log = open(folder / ENGINE_LOG, "a")
 
@@ -117,18 +117,24 @@ class Watcher:
             say(f"warning: at this pace validation loss reaches about {expected:.2f} by {end:.0f} s, above the "
                 f"target {self.target:g} (step {point['step']}: {point['val_loss']:.3f} at {point['engine_s']:.0f} s)")
 
+    @staticmethod
+    def _identity(path: Path) -> tuple[int, int, int]:
+        """A checkpoint file's identity: inode numbers are reused after a replace, so add mtime and size."""
+        st = path.stat()
+        return st.st_ino, st.st_mtime_ns, st.st_size
+
     def _see_checkpoint(self, now: float) -> None:
         try:
-            inode = (self.folder / CKPT).stat().st_ino
+            identity = self._identity(self.folder / CKPT)
         except FileNotFoundError:
             return
-        if inode not in self.checkpoints:
-            self.checkpoints[inode] = now
-            self._event({"engine_s": round(now, 3), "checkpoint": inode})
+        if identity not in self.checkpoints:
+            self.checkpoints[identity] = now
+            self._event({"engine_s": round(now, 3), "checkpoint": list(identity)})
 
     def seen_at(self, path: Path, fallback: float) -> float:
         """When the engine first saw the checkpoint now at `path` (fallback: it appeared after the last poll)."""
-        return self.checkpoints.get(path.stat().st_ino, fallback)
+        return self.checkpoints.get(self._identity(path), fallback)
 
     def close(self) -> None:
         self.engine_log.close()
@@ -151,19 +157,26 @@ def _freeze(folder: Path) -> bool:
     return True
 
 
-def _stop(child: subprocess.Popen, first=signal.SIGINT, wait_s: float = 10.0) -> None:
-    """Ask the trainer to stop (KeyboardInterrupt in Python), then kill it if it does not."""
-    if child.poll() is None:
+def _stop(child: subprocess.Popen, settle_s: float = 3.0, wait_s: float = 10.0) -> None:
+    """Stop the trainer after Ctrl-C: a terminal sends SIGINT to the whole process group, so give it a
+    moment to stop by itself; then send SIGINT (KeyboardInterrupt in Python); then kill it."""
+    for action, seconds in ((None, settle_s), (signal.SIGINT, wait_s)):
+        if child.poll() is not None:
+            return
+        if action is not None:
+            child.send_signal(action)
         try:
-            child.send_signal(first)
-            child.wait(wait_s)
+            child.wait(seconds)
+            return
         except subprocess.TimeoutExpired:
-            child.kill()
-            child.wait()
+            pass
+    child.kill()
 
 
-def spawn(folder: Path, impl: Path) -> subprocess.Popen:
+def spawn(folder: Path, impl: Path, threads: int | None = None) -> subprocess.Popen:
     env = dict(os.environ, PYTHONUNBUFFERED="1")
+    if threads:
+        env.update(OMP_NUM_THREADS=str(threads), MKL_NUM_THREADS=str(threads))
     env["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), env.get("PYTHONPATH")) if p)
     cmd = [sys.executable, "-m", "grading.capstone", "child", "--impl", str(impl), "--config", str(folder / CONFIG)]
     return subprocess.Popen(cmd, cwd=ROOT, env=env)
@@ -182,6 +195,8 @@ def prepare_data(tier: tiers.Tier) -> tuple[Path, dict]:
 def start(tier_name: str, impl: str = "exercises", device: str | None = None, max_steps: int | None = None) -> int:
     """Run one capstone attempt; 0 when the trainer finished (grade it next), 1 when it failed."""
     tier = tiers.get(tier_name)
+    if max_steps is not None and max_steps < 1:
+        raise UsageError(f"--max-steps must be a positive number of steps, got {max_steps}")
     impl_path = resolve(impl)
     device = tiers.resolve_device(device)
     budget = tier.budget(device)
@@ -196,10 +211,10 @@ def start(tier_name: str, impl: str = "exercises", device: str | None = None, ma
 
     record = {
         "run_id": run_id, "tier": tier.name, "tier_fingerprint": tier.fingerprint(), "impl": str(impl_path),
-        "device": device, "hardware": tiers.device_name(device), "nonce": nonce, "started_utc": record_io.now_utc(),
+        "device": device, "hardware": tiers.device_name(device, budget.threads), "nonce": nonce, "started_utc": record_io.now_utc(),
         "budget_s": budget.seconds, "grace_s": tier.grace_s, "target": budget.target, "points": tier.points,
         "config": config, "model_config": tiers.model_config(tier, int(meta["vocab_size"])),
-        "max_steps_override": max_steps,
+        "max_steps_override": max_steps, "threads": budget.threads,
         "data": {"dir": str(data_dir), "val": [s["sha256"] for s in meta["splits"]["val"]["shards"]]},
         "versions": {"python": platform.python_version(), "torch": torch.__version__},
         "status": "running",
@@ -212,7 +227,7 @@ def start(tier_name: str, impl: str = "exercises", device: str | None = None, ma
     watcher = Watcher(folder, budget.target, budget.seconds, int(config["max_steps"]))
     status, frozen_at = "finished", None
     t0 = time.monotonic()
-    child = spawn(folder, impl_path)
+    child = spawn(folder, impl_path, budget.threads)
     try:
         while child.poll() is None:
             now = time.monotonic() - t0
@@ -225,7 +240,7 @@ def start(tier_name: str, impl: str = "exercises", device: str | None = None, ma
                 status = "over budget"
                 say(f"budget of {_clock(budget.seconds)} reached: the checkpoint that exists now is the one graded; "
                     f"the trainer has {tier.grace_s:g} s to stop")
-            if now >= budget.seconds + tier.grace_s:
+            if now >= budget.seconds + tier.grace_s and status != "killed at budget":
                 say("grace period over: killing the trainer")
                 child.kill()
                 status = "killed at budget"

@@ -30,6 +30,7 @@ class Budget:
     target: float        # validation loss to reach (the tier's unless the device overrides it)
     basis: str           # where the figure comes from: measured (by whom, where) or an estimate (how)
     train: dict          # TrainConfig fields that replace the tier's on this device
+    threads: int | None  # CPU threads for the trainer (OMP_NUM_THREADS); None: torch's default
 
 
 @dataclass(frozen=True)
@@ -56,7 +57,7 @@ class Tier:
         """Everything that defines the tier, as plain data (sealed into each run record)."""
         return {"name": self.name, "target": self.target, "data": self.data, "model": self.model,
                 "train": self.train, "eval": self.eval,
-                "budgets": {d: {"seconds": b.seconds, "target": b.target, "train": b.train}
+                "budgets": {d: {"seconds": b.seconds, "target": b.target, "train": b.train, "threads": b.threads}
                             for d, b in self.budgets.items()}}
 
     def fingerprint(self) -> str:
@@ -82,8 +83,9 @@ def _tier(name: str, raw: dict) -> Tier:
             table = dict(table)
             seconds, basis = float(table.pop("budget_s")), str(table.pop("basis", ""))
             target = float(table.pop("target", raw["target"]))
+            threads = table.pop("threads", None)
             _check_keys(f"tiers.{name}.devices.{device}", table, TRAIN_FIELDS)
-            budgets[device] = Budget(device, seconds, target, basis, table)
+            budgets[device] = Budget(device, seconds, target, basis, table, None if threads is None else int(threads))
         return Tier(name=name, title=raw["title"], points=int(raw["points"]), target=float(raw["target"]),
                     grace_s=float(raw["grace_s"]), reserve_s=float(raw["reserve_s"]), data=dict(raw["data"]),
                     model=model, train=train, eval=dict(raw["eval"]), budgets=budgets)
@@ -129,8 +131,9 @@ def resolve_device(name: str | None) -> str:
     return choice
 
 
-def device_name(device: str) -> str:
+def device_name(device: str, threads: int | None = None) -> str:
     """A human name for the hardware behind a device class: the GPU's name, or the CPU and its threads."""
+    import os
     import platform
 
     import torch
@@ -139,7 +142,7 @@ def device_name(device: str) -> str:
         return torch.cuda.get_device_name(0)
     if device == "mps":
         return f"Apple GPU through MPS ({platform.machine()}, {platform.mac_ver()[0] or 'macOS'})"
-    return f"CPU {platform.processor() or platform.machine()}, {torch.get_num_threads()} threads"
+    return f"CPU {platform.processor() or platform.machine()}, {threads or torch.get_num_threads()} of {os.cpu_count()} threads"
 
 
 def model_config(tier: Tier, vocab_size: int) -> dict:
