@@ -109,8 +109,10 @@ def main(steps: int = 20000, block_size: int = 8, n_embd: int = 16, hidden: int 
     start = time.process_time()
     losses = train(params, Xtr, Ytr, steps, rng)
     cpu = time.process_time() - start
+    Xs, Ys = build_dataset(val_ids[:100_000], block_size)     # the slice phase 2's LSTM is measured on
     print(f"{steps} steps of batch 64: last-1000 train loss {np.mean(losses[-1000:]):.4f}, "
-          f"val loss {evaluate(params, Xva, Yva):.4f}, CPU {cpu:.0f} s")
+          f"val loss {evaluate(params, Xva, Yva):.4f} (first 100,000 val characters: "
+          f"{evaluate(params, Xs, Ys):.4f}), CPU {cpu:.0f} s")
 
 
 if __name__ == "__main__":
