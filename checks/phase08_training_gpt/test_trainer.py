@@ -76,6 +76,10 @@ def test_trains_logs_and_checkpoints(impl, ref_tree, data_dir, tmp_path):
     expect(not (CKPT_KEYS - set(ckpt)), f"the checkpoint lacks {sorted(CKPT_KEYS - set(ckpt))}")
     expect(ckpt["step"] == 40 and ckpt["nonce"] == "nonce-42", f"checkpoint step {ckpt['step']} and nonce "
            f"{ckpt['nonce']!r}, expected 40 and 'nonce-42'")
+    used = [group["lr"] for group in ckpt["optimizer"]["param_groups"]]
+    assert_close(used, [lrs[-1]] * len(used), "the lr of every optimiser group after the last step (from the "
+                 "checkpoint's optimizer state)", rtol=1e-9,
+                 mistake="the optimiser must step with the scheduled rate: set group['lr'] = lr for every group")
     gpt = ref_tree.load("phase07_gpt_architecture.model")
     model = gpt.GPT(gpt.GPTConfig(**ckpt["model_config"]))
     model.load_state_dict(ckpt["model"])

@@ -112,13 +112,13 @@ def train(config: TrainConfig) -> dict:
 
     step, tokens, best_val, val_loss, elapsed_before = 0, 0, math.inf, math.nan, 0.0
     if config.resume and ckpt_path.exists():
-        ckpt = load_checkpoint(ckpt_path, map_location=device)
+        ckpt = load_checkpoint(ckpt_path)          # on the CPU: load_state_dict moves tensors where they belong
         model.load_state_dict(ckpt["model"])
         optimizer.load_state_dict(ckpt["optimizer"])
         train_batches.load_state_dict(ckpt["sampler"])
         step, tokens, val_loss = ckpt["step"], ckpt["tokens"], ckpt["val_loss"]
         best_val, elapsed_before = ckpt["best_val_loss"], ckpt["elapsed_s"]
-        set_rng_state({k: (v.cpu() if isinstance(v, torch.Tensor) else [t.cpu() for t in v]) for k, v in ckpt["rng"].items()})
+        set_rng_state(ckpt["rng"])
         _rewrite_log(log_path, step)
     else:
         log_path.write_text("")
