@@ -62,7 +62,8 @@ def reference(run: str | None) -> int:
     reached = next((p["engine_s"] for p in points if p["val_loss"] <= grade["target"]), None)
     data = {
         "tier": grade["tier"], "device": grade["device"], "hardware": grade["hardware"],
-        "impl": record["impl"], "run_id": grade["run_id"], "measured_utc": record["started_utc"],
+        "impl": Path(record["impl"]).name, "run_id": grade["run_id"],
+        "load_average": [record.get("load_average_start"), record.get("load_average_end")], "measured_utc": record["started_utc"],
         "versions": record["versions"], "target": grade["target"], "budget_s": grade["budget_s"],
         "wall_s": record["wall_s"], "recomputed_val_loss": grade["recomputed_val_loss"],
         "time_to_target_s": reached,

@@ -39,11 +39,11 @@ def say(message: str) -> None:
 def forecast(points: list[tuple[float, float]], horizon: float) -> float | None:
     """Validation loss expected at time `horizon` from (time, val loss) points so far, or None when too few.
 
-    A least-squares line through the last four points in (log time, loss): the middle of a training run
+    A least-squares line through the last three points in (log time, loss): the middle of a training run
     falls roughly linearly in log time, and a line in log time flattens, so the forecast errs high (the
     learning-rate decay at the end usually buys a little more than this predicts).
     """
-    pts = [(math.log(t), v) for t, v in points if t > 0 and math.isfinite(v)][-4:]
+    pts = [(math.log(t), v) for t, v in points if t > 0 and math.isfinite(v)][-3:]
     if len(pts) < 3:
         return None
     mean_x = sum(x for x, _ in pts) / len(pts)
@@ -112,7 +112,7 @@ class Watcher:
             return
         end = horizon(point["engine_s"], point["step"], self.max_steps, self.budget)
         expected = forecast([(p["engine_s"], p["val_loss"]) for p in self.val_points], end)
-        if expected is not None and expected > self.target and point["engine_s"] > 0.15 * end:
+        if expected is not None and expected > self.target and point["engine_s"] > 0.25 * end:
             self.warned = True
             say(f"warning: at this pace validation loss reaches about {expected:.2f} by {end:.0f} s, above the "
                 f"target {self.target:g} (step {point['step']}: {point['val_loss']:.3f} at {point['engine_s']:.0f} s)")
@@ -217,7 +217,7 @@ def start(tier_name: str, impl: str = "exercises", device: str | None = None, ma
         "max_steps_override": max_steps, "threads": budget.threads,
         "data": {"dir": str(data_dir), "val": [s["sha256"] for s in meta["splits"]["val"]["shards"]]},
         "versions": {"python": platform.python_version(), "torch": torch.__version__},
-        "status": "running",
+        "status": "running", "load_average_start": _load(),
     }
     record = record_io.write_record(folder, record)
     say(f"run {run_id}: tier {tier.name} ({tier.title}) on {device} ({record['hardware']})")
@@ -271,6 +271,7 @@ def start(tier_name: str, impl: str = "exercises", device: str | None = None, ma
         "log_sha256": record_io.sha256_file(folder / LOG),
         "engine_log_sha256": record_io.sha256_file(folder / ENGINE_LOG),
         "log_bad_lines": watcher.bad_lines, "warned": watcher.warned, "finished_utc": record_io.now_utc(),
+        "load_average_end": _load(),
     })
     record_io.write_record(folder, record)
 
@@ -284,6 +285,14 @@ def start(tier_name: str, impl: str = "exercises", device: str | None = None, ma
     if status == "interrupted":
         return 130
     return 0 if child.returncode == 0 or status in ("over budget", "killed at budget") else 1
+
+
+def _load() -> list[float] | None:
+    """The machine's 1, 5 and 15 minute load averages: a busy machine explains a slow run."""
+    try:
+        return [round(x, 2) for x in os.getloadavg()]
+    except (AttributeError, OSError):
+        return None
 
 
 def _clock(seconds: float) -> str:
