@@ -174,7 +174,7 @@ def cmd_capstone_grade(args) -> int:
 def cmd_bench(args) -> int:
     from grading.benchmarks import training_throughput
 
-    return training_throughput.run(args.impl, args.device, args.config, args.steps)
+    return training_throughput.run(args.impl, args.device, args.config, args.steps, args.threads)
 
 
 def _extra(args):
@@ -239,6 +239,7 @@ def build_parser() -> Parser:
     p.add_argument("--device", default="auto", help="auto | cuda | mps | cpu")
     p.add_argument("--config", help="a capstone tier's model: smoke | gpt2-small (default: smoke on cpu, else gpt2-small)")
     p.add_argument("--steps", type=int, default=10, help="timed optimiser steps per model and round")
+    p.add_argument("--threads", type=int, help="CPU threads (default: torch's, one per core)")
     p.set_defaults(run=cmd_bench)
 
     verbs.add_parser("list", help="the catalog").set_defaults(run=cmd_list)

@@ -108,13 +108,13 @@ def test_record_that_is_not_json_fails(copy_of):
 
 @pytest.fixture(scope="module")
 def maskless_run(tmp_path_factory):
-    """A short smoke run of a GPT whose attention sees the future: its own log looks excellent."""
+    """A short smoke run (300 steps) of a GPT whose attention sees the future: its own log looks excellent."""
     tree = copy_solutions(tmp_path_factory.mktemp("maskless") / "tree")
     model = tree / "phase07_gpt_architecture" / "model.py"
     text, n = re.subn(r"(scaled_dot_product_attention\([^)\n]*)is_causal=True", r"\1is_causal=False", model.read_text())
     assert n == 1, "expected one causal attention call in phase 7's model.py"
     model.write_text(text)
-    result = cli("capstone", "--tier", "smoke", "--impl", tree, "--device", "cpu", "--max-steps", "200")
+    result = cli("capstone", "--tier", "smoke", "--impl", tree, "--device", "cpu", "--max-steps", "300")
     assert result.returncode == 0, result.stderr[-3000:]
     return run_folder(result)
 
@@ -169,6 +169,7 @@ def test_ctrl_c_leaves_a_whole_checkpoint_and_a_sealed_record():
     (["capstone-grade", "--run", "no-such-run", "--device", "tpu"], "no capstone run"),
     (["bench", "--device", "tpu"], "valid devices"),
     (["bench", "--config", "huge", "--impl", "solutions", "--device", "cpu"], "valid tiers"),
+    (["bench", "--impl", "solutions", "--device", "cpu", "--threads", "0"], "--threads must be at least 1"),
 ])
 def test_bad_input_is_one_line_and_exit_2(args, words):
     result = cli(*args)
@@ -187,7 +188,7 @@ def test_unavailable_device_is_one_line_and_exit_2():
 
 
 def test_bench_prints_both_models_and_the_ratio():
-    result = cli("bench", "--impl", "solutions", "--device", "cpu", "--config", "smoke", "--steps", "2")
+    result = cli("bench", "--impl", "solutions", "--device", "cpu", "--config", "smoke", "--steps", "2", "--threads", "1")
     assert result.returncode == 0, result.stdout + result.stderr
     assert "reference" in result.stdout and "yours" in result.stdout and "MFU" in result.stdout
 
@@ -197,7 +198,7 @@ def test_bench_reports_a_stub_model_in_one_row(tmp_path):
 
     tree = tmp_path / "tree"
     stubs.generate(tree)
-    result = cli("bench", "--impl", tree, "--device", "cpu", "--config", "smoke", "--steps", "1")
+    result = cli("bench", "--impl", tree, "--device", "cpu", "--config", "smoke", "--steps", "1", "--threads", "1")
     assert result.returncode == 1 and "NotImplementedError" in result.stdout and "Traceback" not in result.stderr
 
 

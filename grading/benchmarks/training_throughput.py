@@ -161,7 +161,10 @@ def measure(impl: str, device: str, config: str, steps: int) -> dict:
         tps = runner.tokens_per_step / best[label]
         rows.append({"model": label, "params": runner.params, "ms_per_step": 1000 * best[label],
                      "tokens_per_s": tps, "mfu": tps * fpt / peak_flops})
+    import torch
+
     return {"config": config, "device": device, "model_config": model_config, "batch": batch, "steps": steps,
+            "threads": torch.get_num_threads(),
             "flops_per_token": fpt, "peak": peak_flops, "peak_source": source, "rows": rows}
 
 
@@ -169,8 +172,10 @@ def table(result: dict):
     from rich.table import Table
 
     c = result["model_config"]
+    n = result["threads"]
+    where = result["device"] + (f" ({n} thread{'s' if n > 1 else ''})" if result["device"] == "cpu" else "")
     t = Table(title=f"training throughput · {result['config']} ({c['n_layer']} layers, width {c['n_embd']}, "
-                    f"context {c['block_size']}, vocab {c['vocab_size']}) · batch {result['batch']} · {result['device']}",
+                    f"context {c['block_size']}, vocab {c['vocab_size']}) · batch {result['batch']} · {where}",
               caption=f"{result['flops_per_token'] / 1e6:,.1f} MFLOP/token (6N + 12·L·H·Q·T); peak "
                       f"{result['peak'] / 1e12:,.3g} TFLOP/s ({result['peak_source']}); best of {ROUNDS} rounds "
                       f"of {result['steps']} steps")
@@ -187,7 +192,8 @@ def table(result: dict):
     return t
 
 
-def run(impl: str = "exercises", device: str | None = "auto", config: str | None = None, steps: int = 10) -> int:
+def run(impl: str = "exercises", device: str | None = "auto", config: str | None = None, steps: int = 10,
+        threads: int | None = None) -> int:
     from rich.console import Console
 
     from grading import capstone_tiers
@@ -198,6 +204,12 @@ def run(impl: str = "exercises", device: str | None = "auto", config: str | None
     config = config or ("smoke" if device == "cpu" else "gpt2-small")
     if steps < 1:
         raise UsageError(f"--steps must be at least 1, got {steps}")
+    if threads is not None:
+        if threads < 1:
+            raise UsageError(f"--threads must be at least 1, got {threads}")
+        import torch
+
+        torch.set_num_threads(threads)     # CPU threads for both models and for the matmul peak
     result = measure(impl, device, config, steps)
     Console(highlight=False).print(table(result))
     return 0 if all("error" not in r for r in result["rows"]) else 1
@@ -212,9 +224,10 @@ if __name__ == "__main__":
     parser.add_argument("--device", default="auto")
     parser.add_argument("--config")
     parser.add_argument("--steps", type=int, default=10)
+    parser.add_argument("--threads", type=int)
     args = parser.parse_args()
     try:
-        sys.exit(run(args.impl, args.device, args.config, args.steps))
+        sys.exit(run(args.impl, args.device, args.config, args.steps, args.threads))
     except UsageError as err:
         print(f"error: {err}", file=sys.stderr)
         sys.exit(2)
