@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from grading import ROOT, catalog
-from tests.support import check_outcomes, cli, copy_solutions
+from grading import catalog, runner
+from tests.support import copy_solutions
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -35,8 +35,19 @@ def test_mistake_is_caught(mistake, tmp_path):
     source = target.read_text()
     assert source.count(mistake["replace"]) == 1, f"'replace' text must occur once in solutions/{exercise.relpath}"
     target.write_text(source.replace(mistake["replace"], mistake["with"]))
-    out = tmp_path / "results.json"
-    result = cli("check", "--exercise", exercise.id, "--impl", tree, "--json", out)
-    assert result.returncode == 1, f"planted mistake was not caught:\n{result.stdout}\n{result.stderr}"
-    outcomes = check_outcomes(out)
-    assert any(o == "failed" for o in outcomes.values()), outcomes
+    # In this process (the tree gets its own package name, so nothing is shared with other runs):
+    # importing torch and transformers once instead of once per mistake saves most of the time.
+    results, seed, _ = runner.run([exercise], str(tree))
+    outcomes = {c.nodeid: (c.outcome, c.message) for c in results[0].checks}
+    assert outcomes, "no checks ran"
+    assert any(o == "failed" for o, _ in outcomes.values()), f"planted mistake was not caught (seed {seed}): {outcomes}"
+
+
+@pytest.mark.parametrize("exercise_id", sorted({m.values[0]["exercise"] for m in mistakes()}))
+def test_control_unmodified_reference_passes_in_this_process(exercise_id, tmp_path):
+    """The control for the mistakes above: the same in-process harness on an untouched copy passes, so a
+    caught mistake is caught because of the mistake, not because of the harness."""
+    tree = copy_solutions(tmp_path / "tree")
+    results, seed, _ = runner.run([catalog.load().exercise(exercise_id)], str(tree))
+    failures = {c.nodeid: c.message for c in results[0].checks if c.outcome != "passed"}
+    assert results[0].checks and not failures, f"seed {seed}: {failures}"
