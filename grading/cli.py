@@ -26,6 +26,10 @@ def cmd_check(args) -> int:
     elif args.phase is not None:
         phase = cat.phase(args.phase)
         exercises = list(phase.exercises)
+        if not exercises:
+            print(f"phase {phase.number} ({phase.title}) has no exercises yet; "
+                  f"phases with exercises: {', '.join(str(p.number) for p in cat.phases if p.exercises)}")
+            return 0
     else:
         raise UsageError(f"say which phase: make check phase=N (valid: {', '.join(str(p.number) for p in cat.phases)})")
     extra = _extra(args)

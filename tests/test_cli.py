@@ -176,3 +176,11 @@ def test_notebooks_are_valid_and_cover_every_exercise(tmp_path):
     text = "".join(p.read_text() for p in paths)
     for exercise in catalog.load().exercises:
         assert f"-m grading check --exercise {exercise.id}" in text
+
+
+def test_phase_without_exercises_says_so():
+    empty = [p.number for p in catalog.load().phases if not p.exercises]
+    if not empty:
+        pytest.skip("every phase has exercises")
+    result = cli("check", "--phase", empty[0])
+    assert result.returncode == 0 and "has no exercises yet" in result.stdout
