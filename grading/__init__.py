@@ -1,8 +1,11 @@
 """The workbook's engine: catalog, stubs, checks runner, reports, capstone and benchmarks."""
+import os
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-BUILD = ROOT / "build"
+# Everything the tools write (prepared data, grades, capstone runs) goes here. The engine's own tests set
+# WORKBOOK_BUILD to a folder of their own, so they never touch a learner's build/.
+BUILD = Path(os.environ.get("WORKBOOK_BUILD") or ROOT / "build").resolve()
 
 
 class UsageError(Exception):
