@@ -34,6 +34,10 @@ class Exercise:
     papers: tuple[str, ...]
     notes: str           # anchor in the phase's notes file
     phase_dir: str
+    mutates: tuple[str, ...] = ()   # functions whose contract is to update their array arguments in place
+    check_s: int = 60               # wall-time limit of one check (an endless loop fails that check)
+    exercise_s: int = 300           # wall-time limit of the exercise's whole child process
+    memory_mb: int = 4096           # resident memory of the exercise's child process
 
     @property
     def dotted(self) -> str:
@@ -98,6 +102,23 @@ def _field(entry: dict, name: str, kind, where: str):
     return value
 
 
+def _optional(entry: dict, where: str) -> dict:
+    """The fields an exercise may leave out: in-place contracts and the limits its child process runs under."""
+    fields = {}
+    if "mutates" in entry:
+        mutates = _field(entry, "mutates", list, where)
+        if not all(isinstance(m, str) and m.isidentifier() for m in mutates):
+            raise CatalogError(f"catalog: {where} field 'mutates' must list function names")
+        fields["mutates"] = tuple(mutates)
+    for name in ("check_s", "exercise_s", "memory_mb"):
+        if name in entry:
+            value = _field(entry, name, int, where)
+            if value <= 0:
+                raise CatalogError(f"catalog: {where} field {name!r} must be positive, got {value}")
+            fields[name] = value
+    return fields
+
+
 def parse(data: dict) -> Catalog:
     phases = {}
     for i, p in enumerate(data.get("phase", [])):
@@ -127,7 +148,7 @@ def parse(data: dict) -> Catalog:
             id=ex_id, phase=phase, module=_field(e, "module", str, where), title=_field(e, "title", str, where),
             points=points, difficulty=difficulty, minutes=_field(e, "minutes", int, where), hints=tuple(hints),
             papers=tuple(_field(e, "papers", list, where)), notes=_field(e, "notes", str, where),
-            phase_dir=phases[phase]["dir"]))
+            phase_dir=phases[phase]["dir"], **_optional(e, where)))
     return Catalog(tuple(Phase(n, v["dir"], v["title"], tuple(v["exercises"])) for n, v in sorted(phases.items())))
 
 
