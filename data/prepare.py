@@ -5,12 +5,15 @@
     python -m data.prepare notes/ --out build/data/my-notes      # a local .txt file or a folder of them
     python -m data.prepare hf:HuggingFaceFW/fineweb-edu:sample-10BT --max-tokens 200000000
 
-Output folder: train_000.bin, train_001.bin, ..., val_000.bin, ... (np.uint16 token ids, back to back) and
-meta.json = {"source", "tokenizer", "vocab_size", ["chars"], "fingerprint", "splits": {"train": {"tokens",
-"shards": [{"file", "tokens", "sha256"}]}, "val": {...}}}.
+Output folder: train_000.bin, train_001.bin, ..., val_000.bin, ..., test_000.bin, ... (np.uint16 token ids,
+back to back) and meta.json = {"source", "tokenizer", "vocab_size", ["chars"], "fingerprint", "splits":
+{"train": {"tokens", "shards": [{"file", "tokens", "sha256"}]}, "val": {...}, "test": {...}}}.
 
-Validation is always held out whole: Shakespeare's validation plays (data/shakespeare.py), the last files of
-a folder, the tail of a single file, or one document in every `1 / val_fraction` of a Hugging Face stream.
+Three splits, the held-out two always held out whole. Validation is the trainer's own (for its evaluations
+and early stopping); test is the grader's, which the capstone never hands to the trainer. Shakespeare: the
+validation plays of data/shakespeare.py and four more whole plays (TEST_PLAYS); a folder: its last files
+(validation), the ones before them (test); a single file: its tail, cut in two at a line start; a Hugging
+Face stream: documents i with i % round(1 / val_fraction) == 0 (validation) and == 1 (test).
 
 Every file is written under a temporary name and renamed when complete, and meta.json is written last, so
 a killed run never leaves a shard that looks whole. A rerun whose inputs and shards match does nothing.
@@ -34,7 +37,11 @@ from grading import BUILD
 DATA_DIR = BUILD / "data"
 SHARD_TOKENS = 100_000_000          # 200 MB a shard; Shakespeare fits in one shard per split
 TOKENIZERS = ("gpt2", "char")
-VAL_FRACTION = 0.1
+SPLITS = ("train", "val", "test")
+VAL_FRACTION = 0.1                  # of the text for each held-out split: validation, and as much again for test
+# Held out whole for the grader, beside the validation plays: a tragedy, a history, a comedy and a romance,
+# 468,087 of 4,783,573 characters (9.8%).
+TEST_PLAYS = ["Macbeth", "King John", "As You Like It", "A Winter's Tale"]
 
 
 class PrepareError(Exception):
@@ -81,30 +88,49 @@ def _split_tail(text: str, val_fraction: float) -> tuple[str, str]:
     return text[:cut], text[cut:]
 
 
+def _files_from_end(sizes: list[int], chars: float) -> int:
+    """How many files from the end of `sizes` it takes to hold `chars` characters (at least one)."""
+    count, held = 0, 0
+    while count < len(sizes) and held < chars:
+        count += 1
+        held += sizes[-count]
+    return max(count, 1)
+
+
 def local_documents(source: str, val_fraction: float = VAL_FRACTION) -> Iterator[tuple[str, str]]:
-    """('train' | 'val', text) per document: whole files at the end of a folder are validation; a single file
-    gives its last val_fraction of lines."""
+    """(split, text) per document: a folder's last files are validation and the files before them test; a
+    single file gives its tail of about 2 * val_fraction of the lines, validation first, then test."""
     files = _local_files(source)
-    texts = [(p, p.read_text(encoding="utf-8", errors="replace")) for p in files]
+    texts = [p.read_text(encoding="utf-8", errors="replace") for p in files]
     if len(texts) == 1:
-        train, val = _split_tail(texts[0][1], val_fraction)
+        train, held = _split_tail(texts[0], 2 * val_fraction)
+        val, test = _split_tail(held, 0.5)
         yield "train", train
         yield "val", val
+        yield "test", test
         return
-    total = sum(len(t) for _, t in texts)
-    n_val, held = 0, 0
-    while n_val < len(texts) - 1 and held < val_fraction * total:   # at least one file stays for training
-        n_val += 1
-        held += len(texts[-n_val][1])
-    for i, (_, text) in enumerate(texts):
-        yield ("val" if i >= len(texts) - n_val else "train"), text
+    if len(texts) < 3:
+        raise PrepareError(f"folder {source!r} holds {len(texts)} .txt files; a folder needs at least three (train, "
+                           f"validation and test are whole files), or give a single file")
+    sizes, share = [len(t) for t in texts], val_fraction * sum(len(t) for t in texts)
+    n_val = min(_files_from_end(sizes, share), len(texts) - 2)
+    n_test = min(_files_from_end(sizes[:-n_val], share), len(texts) - n_val - 1)
+    for i, text in enumerate(texts):
+        yield ("val" if i >= len(texts) - n_val else "test" if i >= len(texts) - n_val - n_test else "train"), text
 
 
 def shakespeare_documents() -> Iterator[tuple[str, str]]:
-    from data.shakespeare import train_val_text
-    train, val = train_val_text()
-    yield "train", train
-    yield "val", val
+    """Training plays, validation plays, test plays: one document each, every play ending in a blank line."""
+    from data.shakespeare import VALIDATION_PLAYS, plays
+
+    by_title = dict(plays())
+    missing = [t for t in VALIDATION_PLAYS + TEST_PLAYS if t not in by_title]
+    if missing:
+        raise PrepareError(f"held-out plays {missing} are not in the corpus; valid titles: {', '.join(sorted(by_title))}")
+    held = set(VALIDATION_PLAYS) | set(TEST_PLAYS)
+    yield "train", "".join(text + "\n" for title, text in sorted(by_title.items()) if title not in held)
+    yield "val", "".join(by_title[t] + "\n" for t in sorted(VALIDATION_PLAYS))
+    yield "test", "".join(by_title[t] + "\n" for t in sorted(TEST_PLAYS))
 
 
 def hf_documents(source: str, val_fraction: float = VAL_FRACTION, data_files=None, cache_dir=None,
@@ -122,11 +148,11 @@ def hf_documents(source: str, val_fraction: float = VAL_FRACTION, data_files=Non
         raise PrepareError(f"source {source!r} names no dataset; write hf:NAME or hf:NAME:CONFIG")
     stream = datasets.load_dataset(name, config or None, split="train", streaming=True, data_files=data_files,
                                    cache_dir=str(cache_dir) if cache_dir else None)
-    every = max(2, round(1 / val_fraction))
+    every = max(3, round(1 / val_fraction))
     for i, row in enumerate(stream):
         if text_field not in row:
             raise PrepareError(f"dataset {name!r} has no field {text_field!r}; its fields are {sorted(row)}")
-        yield ("val" if i % every == 0 else "train"), row[text_field]
+        yield {0: "val", 1: "test"}.get(i % every, "train"), row[text_field]
 
 
 def documents(source: str, val_fraction: float = VAL_FRACTION, data_files=None, cache_dir=None):
@@ -256,23 +282,52 @@ def load_meta(folder) -> dict:
     meta_path = folder / "meta.json"
     if not meta_path.exists():
         raise PrepareError(f"{folder} is not a prepared data folder (no meta.json); run: python -m data.prepare SOURCE --out {folder}")
-    meta = json.loads(meta_path.read_text())
-    for split in ("train", "val"):
-        for shard in meta["splits"][split]["shards"]:
-            path = folder / shard["file"]
-            if not path.exists() or path.stat().st_size != 2 * shard["tokens"] or sha256_file(path) != shard["sha256"]:
-                raise PrepareError(f"{path} is missing or does not match its sha256 in {meta_path}; "
-                                   f"delete {folder} and run python -m data.prepare again")
+    try:
+        meta = json.loads(meta_path.read_text())
+        shards = [shard for split in SPLITS for shard in meta["splits"][split]["shards"]]
+    except (ValueError, KeyError, TypeError) as err:
+        raise PrepareError(f"{meta_path} is damaged ({type(err).__name__}: {err}); delete {folder} and run "
+                           f"python -m data.prepare again") from None
+    for shard in shards:
+        path = folder / shard["file"]
+        if not path.exists() or path.stat().st_size != 2 * shard["tokens"] or sha256_file(path) != shard["sha256"]:
+            raise PrepareError(f"{path} is missing or does not match its sha256 in {meta_path}; "
+                               f"delete {folder} and run python -m data.prepare again")
     return meta
+
+
+def split_files(folder, split: str) -> list[Path]:
+    """A split's shards, found by name (<split>_000.bin, ...), not from meta.json, which anyone can edit."""
+    return sorted(Path(folder).glob(f"{split}_[0-9][0-9][0-9].bin"))
+
+
+def split_tokens(folder, split: str) -> np.ndarray:
+    """A split's tokens as one flat uint16 array (memory-mapped when it is one shard)."""
+    parts = [np.memmap(path, dtype=np.uint16, mode="r") for path in split_files(folder, split) if path.stat().st_size]
+    if not parts:
+        raise PrepareError(f"{folder} has no {split} tokens ({split}_000.bin is missing or empty)")
+    return parts[0] if len(parts) == 1 else np.concatenate(parts)
+
+
+def split_sha256(folder, split: str) -> str:
+    """sha256 of a split's tokens themselves: its shards' bytes back to back."""
+    digest = hashlib.sha256()
+    for path in split_files(folder, split):
+        with open(path, "rb") as f:
+            for block in iter(lambda: f.read(1 << 22), b""):
+                digest.update(block)
+    return digest.hexdigest()
 
 
 def _fingerprint(source: str, tokenizer: str, val_fraction: float, max_tokens, shard_tokens: int, data_files) -> str:
     """What the output depends on: the options, and for local sources the bytes of every input file."""
     digest = hashlib.sha256(json.dumps([source if _is_hf(source) or source == "shakespeare" else "local", tokenizer,
-                                        val_fraction, max_tokens, shard_tokens, data_files and list(map(str, data_files))]).encode())
+                                        val_fraction, max_tokens, shard_tokens, data_files and list(map(str, data_files)),
+                                        SPLITS]).encode())
     if source == "shakespeare":
         from data.shakespeare import corpus_file
         digest.update(sha256_file(corpus_file()).encode())
+        digest.update(json.dumps(TEST_PLAYS).encode())
     elif not _is_hf(source):
         root = Path(source).expanduser()
         for path in _local_files(source):
@@ -325,13 +380,13 @@ def prepare(source: str = "shakespeare", tokenizer: str = "gpt2", out=None, *, v
     if encoder.vocab_size > 65536:
         raise PrepareError(f"vocabulary of {encoder.vocab_size} does not fit uint16 shards")
 
-    writers = {split: ShardWriter(folder, split, shard_tokens) for split in ("train", "val")}
-    started = {"train": False, "val": False}
+    writers = {split: ShardWriter(folder, split, shard_tokens) for split in SPLITS}
+    started = dict.fromkeys(SPLITS, False)
     from tqdm import tqdm
     bar = tqdm(total=max_tokens, unit="tok", unit_scale=True, desc=f"prepare {source_name(source)}", disable=not progress)
     for split, text in stream:
         if max_tokens is not None and writers["train"].tokens >= max_tokens:
-            if split == "train" or writers["val"].tokens >= val_fraction * max_tokens:
+            if split == "train" or writers[split].tokens >= val_fraction * max_tokens:
                 break
             continue
         if started[split]:

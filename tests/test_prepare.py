@@ -26,11 +26,31 @@ def test_char_tokenizer_round_trip(tmp_path):
     meta = prep.load_meta(out)
     assert meta["tokenizer"] == "char" and meta["chars"] == "".join(sorted(set(TEXT))) and meta["vocab_size"] == len(meta["chars"])
     decode = lambda ids: "".join(meta["chars"][i] for i in ids)  # noqa: E731
-    train, val = decode(tokens(out, "train")), decode(tokens(out, "val"))
-    assert train + val == TEXT
-    assert train.endswith("\n") and 0.05 < len(val) / len(TEXT) < 0.15     # the tail, cut at a line start
-    for split in ("train", "val"):
+    train, val, test = (decode(tokens(out, split)) for split in prep.SPLITS)
+    assert train + val + test == TEXT
+    assert train.endswith("\n") and val.endswith("\n")                      # the tail, cut at line starts
+    assert 0.05 < len(val) / len(TEXT) < 0.15 and 0.05 < len(test) / len(TEXT) < 0.15
+    for split in prep.SPLITS:
         assert meta["splits"][split]["tokens"] == len(tokens(out, split))
+
+
+def test_split_tokens_and_their_sha256_come_from_the_shards(tmp_path):
+    import hashlib
+
+    source = tmp_path / "corpus.txt"
+    source.write_text(TEXT)
+    out = prep.prepare(str(source), out=tmp_path / "out", shard_tokens=300, progress=False)
+    for split in prep.SPLITS:
+        assert prep.split_tokens(out, split).tolist() == tokens(out, split).tolist()
+        assert prep.split_sha256(out, split) == hashlib.sha256(tokens(out, split).tobytes()).hexdigest()
+    (out / "meta.json").write_text("{}")                  # an edited meta.json changes neither
+    assert prep.split_sha256(out, "test") == hashlib.sha256(tokens_of_files(out, "test")).hexdigest()
+    with pytest.raises(prep.PrepareError, match="damaged"):
+        prep.load_meta(out)
+
+
+def tokens_of_files(folder, split) -> bytes:
+    return b"".join(p.read_bytes() for p in sorted(folder.glob(f"{split}_*.bin")))
 
 
 def test_gpt2_tokens_equal_tiktoken_and_sharding(tmp_path):
@@ -41,9 +61,11 @@ def test_gpt2_tokens_equal_tiktoken_and_sharding(tmp_path):
     assert meta["tokenizer"] == "gpt2" and meta["vocab_size"] == 50257
     assert len(meta["splits"]["train"]["shards"]) > 1 and all(s["tokens"] <= 500 for s in meta["splits"]["train"]["shards"])
     enc = tiktoken_gpt2()
-    train_text, val_text = prep._split_tail(TEXT, prep.VAL_FRACTION)
+    train_text, held = prep._split_tail(TEXT, 2 * prep.VAL_FRACTION)
+    val_text, test_text = prep._split_tail(held, 0.5)
     assert tokens(out, "train").tolist() == enc.encode_ordinary(train_text)
     assert tokens(out, "val").tolist() == enc.encode_ordinary(val_text)
+    assert tokens(out, "test").tolist() == enc.encode_ordinary(test_text)
 
 
 def test_chunked_encoding_is_exact():
@@ -61,10 +83,23 @@ def test_folder_holds_out_whole_files(tmp_path):
         (folder / f"doc{i}.txt").write_text(f"document {i} " * 50)
     out = prep.prepare(str(folder), tokenizer="char", out=tmp_path / "out", progress=False)
     meta = prep.load_meta(out)
-    val = "".join(meta["chars"][i] for i in tokens(out, "val"))
+    val, test, train = ("".join(meta["chars"][i] for i in tokens(out, split)) for split in ("val", "test", "train"))
     assert val == "document 9 " * 50            # the last file, whole
-    train = "".join(meta["chars"][i] for i in tokens(out, "train"))
-    assert "document 9" not in train and train.count("document 0 ") == 50
+    assert test == "document 8 " * 50           # the one before it
+    assert "document 9" not in train and "document 8" not in train and train.count("document 0 ") == 50
+
+
+def test_shakespeare_holds_out_whole_plays_for_validation_and_test():
+    from data.shakespeare import VALIDATION_PLAYS, plays, train_val_text
+
+    docs = dict(prep.shakespeare_documents())
+    by_title = dict(plays())
+    assert set(docs) == set(prep.SPLITS) and not set(prep.TEST_PLAYS) & set(VALIDATION_PLAYS)
+    assert docs["val"] == train_val_text()[1]
+    assert docs["test"] == "".join(by_title[t] + "\n" for t in sorted(prep.TEST_PLAYS))
+    opening = {t: by_title[t][:400] for t in VALIDATION_PLAYS + prep.TEST_PLAYS}
+    assert not [t for t, text in opening.items() if text in docs["train"]]
+    assert 0.08 < len(docs["test"]) / sum(map(len, docs.values())) < 0.12
 
 
 def test_hugging_face_datasets_on_local_files(tmp_path):
@@ -77,8 +112,10 @@ def test_hugging_face_datasets_on_local_files(tmp_path):
     val = tokens(out, "val").tolist()
     rows = [enc.encode_ordinary(f"row number {i} of the stream") for i in range(0, 50, 10)]
     assert val == sum((r + [50256] for r in rows), [])[:-1]     # every tenth row, <|endoftext|> between rows
+    rows = [enc.encode_ordinary(f"row number {i} of the stream") for i in range(1, 50, 10)]
+    assert tokens(out, "test").tolist() == sum((r + [50256] for r in rows), [])[:-1]    # the rows after those
     assert meta["splits"]["train"]["tokens"] == sum(len(enc.encode_ordinary(f"row number {i} of the stream"))
-                                                    for i in range(50) if i % 10) + 44
+                                                    for i in range(50) if i % 10 > 1) + 39
 
 
 def test_rerun_does_nothing_and_corruption_is_caught(tmp_path):
@@ -98,7 +135,7 @@ def test_rerun_does_nothing_and_corruption_is_caught(tmp_path):
     prep.load_meta(out)
     source.write_text(TEXT + "more\n")                                      # a changed input is noticed
     prep.prepare(str(source), tokenizer="char", out=out, progress=False)
-    assert "".join(prep.load_meta(out)["chars"][i] for i in tokens(out, "val")).endswith("more\n")
+    assert "".join(prep.load_meta(out)["chars"][i] for i in tokens(out, "test")).endswith("more\n")
 
 
 def test_a_killed_run_is_not_taken_for_a_finished_one(tmp_path, monkeypatch):
