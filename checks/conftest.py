@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from grading import catalog
+from grading.inputs import guarded
 from grading.trees import Tree
 
 
@@ -41,8 +42,9 @@ def exercise(request) -> catalog.Exercise:
 
 @pytest.fixture
 def impl(impl_tree, exercise):
-    """The learner's module for this check's exercise."""
-    return impl_tree.load(exercise.dotted)
+    """The learner's module for this check's exercise. Its functions get copies of their inputs and fail the check
+    if they change them (but those the catalog names in `mutates`, whose contract is to update in place)."""
+    return guarded(impl_tree.load(exercise.dotted), exercise.mutates)
 
 
 @pytest.fixture

@@ -162,16 +162,22 @@ def cmd_doctor(args) -> int:
 
 
 def cmd_capstone(args) -> int:
-    from grading import capstone_run
+    from grading.capstone import run
 
-    return capstone_run.start(args.tier, args.impl, args.device, args.max_steps)
+    if args.resume:
+        given = [f"--{k.replace('_', '-')}" for k in ("tier", "impl", "device", "max_steps", "seed", "tiers")
+                 if getattr(args, k) is not None]
+        if given:
+            raise UsageError(f"--resume continues a run with its own settings; drop {', '.join(given)}")
+        return run.resume(args.resume)
+    return run.start(args.tier, args.impl or "exercises", args.device, args.max_steps, args.seed, args.tiers)
 
 
 def cmd_capstone_grade(args) -> int:
-    from grading import capstone_grade
+    from grading.capstone import grade
 
-    result = capstone_grade.grade(args.run_id, args.device)
-    capstone_grade.report(result)
+    result = grade.grade(args.run_id, args.device)
+    grade.report(result)
     return 0 if result["passed"] else 1
 
 
@@ -227,10 +233,15 @@ def build_parser() -> Parser:
     p.set_defaults(run=cmd_reset)
 
     p = verbs.add_parser("capstone", help="train your GPT to the tier's target within its time budget")
-    p.add_argument("--tier", default="gpt2-small", help="a tier of grading/capstone.toml: smoke | gpt2-small")
-    p.add_argument("--impl", default="exercises", help="exercises | solutions | PATH to a tree like exercises/")
-    p.add_argument("--device", default="auto", help="auto | cuda | mps | cpu")
+    p.add_argument("--tier", help="a tier of grading/capstone/capstone.toml: smoke | gpt2-small (default on a GPU: "
+                                  "gpt2-small; on a CPU, say which)")
+    p.add_argument("--impl", help="exercises (default) | solutions | PATH to a tree like exercises/")
+    p.add_argument("--device", help="auto (default) | cuda | mps | cpu")
     p.add_argument("--max-steps", type=int, help="stop sooner than the tier does (a quick try; still graded)")
+    p.add_argument("--seed", type=int, help="the training seed (default: drawn from the run's nonce, so no two "
+                                            "runs train alike; a repeated seed repeats a run, which grades as a copy)")
+    p.add_argument("--tiers", help="a tiers file of capstone.toml's shape (a teacher's) instead of the workbook's")
+    p.add_argument("--resume", metavar="RUN", help="continue an interrupted run (an id, or latest) from its last checkpoint")
     p.set_defaults(run=cmd_capstone)
 
     p = verbs.add_parser("capstone-grade", help="grade a capstone run from its checkpoint")
@@ -256,7 +267,16 @@ def build_parser() -> Parser:
     return parser
 
 
+def _stop_on_signal(signum, frame):
+    raise KeyboardInterrupt  # SIGTERM or SIGHUP: stop as Ctrl-C does, so children are stopped and nothing half-written
+
+
 def main(argv=None) -> int:
+    import signal
+
+    for signum in (signal.SIGTERM, getattr(signal, "SIGHUP", None)):
+        if signum is not None:
+            signal.signal(signum, _stop_on_signal)
     try:
         args = build_parser().parse_args(argv)
         return args.run(args)
@@ -264,5 +284,6 @@ def main(argv=None) -> int:
         print(f"error: {err}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
+        print("interrupted: the run was stopped; no report was written and earlier reports are as they were",
+              file=sys.stderr)
         return 130

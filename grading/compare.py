@@ -8,7 +8,7 @@ import numpy as np
 
 from grading import UsageError, catalog
 from grading.trees import ImportFailure, Tree
-from checks.helpers import to_numpy
+from grading.diff import largest_error, mismatch
 
 
 def _outputs(value) -> list:
@@ -20,30 +20,37 @@ def _is_numeric_list(value) -> bool:
 
 
 def divergence(got, expected, rtol=1e-5, atol=1e-8) -> str:
-    """One line: shapes, largest error and where, and the first entry (in reading order) that diverges."""
+    """One line: 'matches (largest error …)' or how it differs, from the same core the checks use."""
     try:
-        g, e = to_numpy(got).astype(np.float64), to_numpy(expected).astype(np.float64)
+        problem = mismatch(got, expected, rtol=rtol, atol=atol, check_dtype_kind=False, first=True)
     except (TypeError, ValueError):
         return "equal" if got == expected else f"differs: got {got!r}, expected {expected!r}"
-    if g.shape != e.shape:
-        return f"shape differs: got {g.shape}, expected {e.shape}"
-    error = np.abs(g - e)
-    error = np.where(np.isnan(g) & np.isnan(e), 0.0, np.where(np.isnan(g) | np.isnan(e), np.inf, error))
-    off = error > atol + rtol * np.abs(e)
-    if not off.any():
-        return f"matches (largest error {error.max() if error.size else 0:.2g})"
-    worst = np.unravel_index(np.argmax(error), e.shape) if e.ndim else ()
-    first = np.unravel_index(np.argmax(off), e.shape) if e.ndim else ()
-    return (f"{int(off.sum())} of {e.size} entries off; largest error {error[worst]:.3g} at {list(map(int, worst))}; "
-            f"first divergence at {list(map(int, first))}: got {g[first]:.6g}, expected {e[first]:.6g}")
+    if problem is None:
+        try:
+            return f"matches (largest error {largest_error(got, expected):.2g})"
+        except (TypeError, ValueError):
+            return "equal"
+    return problem
+
+
+def _cases(exercise: catalog.Exercise):
+    check_module = importlib.import_module(f"checks.{exercise.phase_dir}.test_{exercise.id}")
+    return getattr(check_module, "compare_inputs", None)
 
 
 def compare(exercise: catalog.Exercise, impl: str, seed: int) -> list[tuple[str, str]]:
-    """Rows of (call, verdict)."""
-    check_module = importlib.import_module(f"checks.{exercise.phase_dir}.test_{exercise.id}")
-    make_cases = getattr(check_module, "compare_inputs", None)
-    if make_cases is None:
+    """Rows of (call, verdict), computed in a child process: the learner's code never runs in the engine's."""
+    from grading import runner
+
+    if _cases(exercise) is None:
         raise UsageError(f"exercise {exercise.id!r} has no comparison inputs; run: make check ex={exercise.id}")
+    rows, cause = runner.run_compare(exercise, impl, seed)
+    return rows if not cause else [*rows, ("(the comparison)", cause)]
+
+
+def rows(exercise: catalog.Exercise, impl: str, seed: int) -> list[tuple[str, str]]:
+    """In the child: each comparison input through the reference, then through a copy for the learner."""
+    make_cases = _cases(exercise)
     learner, reference = Tree(impl), Tree("solutions")
     try:
         mine = learner.load(exercise.dotted)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import html
 import json
+import os
 from pathlib import Path
 
 from rich.console import Console
@@ -24,6 +25,8 @@ def phase_report(title: str, results: list[ExerciseResult], impl: str, seed: int
         if r.status == "failing" and failure:
             console.print(f"     [red]{failure.name}[/]: ", end="")
             console.print(failure.message, markup=False)
+            if r.output.strip():
+                _print_output(r.output)
             console.print(f"     [cyan]hint:[/] {ex.hints[0]}  [dim](more: make hint ex={ex.id})[/]")
             console.print(f"     [dim]reproduce: make check ex={ex.id} seed={seed}[/]")
         elif r.status == "not started":
@@ -32,6 +35,14 @@ def phase_report(title: str, results: list[ExerciseResult], impl: str, seed: int
     score = sum(r.score for r in results)
     total = sum(r.exercise.points for r in results)
     console.print(f"[bold]{done} of {len(results)} exercises passed, {score:g}/{total} points.[/]")
+
+
+def _print_output(output: str, lines: int = 6):
+    """The end of what the learner's code printed, a few lines, each cut to the terminal's width."""
+    shown = output.rstrip().splitlines()[-lines:]
+    console.print(f"     [dim]your code printed ({len(output):,} characters; the last {len(shown)} lines):[/]")
+    for line in shown:
+        console.print("       " + line[:160], markup=False, style="dim")
 
 
 def grade_table(by_phase: list[tuple[str, list[ExerciseResult]]]) -> Table:
@@ -58,16 +69,24 @@ def results_json(results: list[ExerciseResult], seconds: float, impl: str, seed:
             "score": r.score, "max_score": r.exercise.points,
             "status": "passed" if r.status == "passed" else "failed",
             "output": failure.message if failure else r.status,
-            "extra_data": {"exercise": r.exercise.id, "status": r.status,
+            "extra_data": {"exercise": r.exercise.id, "status": r.status, "cause": r.cause,
+                           "learner_output_tail": r.output[-2000:],
                            "checks": [{"id": c.nodeid, "outcome": c.outcome, "message": c.message} for c in r.checks]},
         })
     return {"score": round(sum(r.score for r in results), 2), "max_score": sum(r.exercise.points for r in results),
             "execution_time": round(seconds, 2), "output": f"impl {impl}, seed {seed}", "tests": tests}
 
 
-def write_json(data: dict, path: Path):
+def _write_atomically(path: Path, text: str):
+    """A reader (Gradescope, a teacher's script) sees the old report or the new one, never half of one."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(data, indent=2), encoding="utf-8")
+    partial = path.with_name(f".{path.name}.partial")
+    partial.write_text(text, encoding="utf-8")
+    os.replace(partial, path)
+
+
+def write_json(data: dict, path: Path):
+    _write_atomically(path, json.dumps(data, indent=2))
 
 
 def write_html(data: dict, path: Path):
@@ -75,9 +94,8 @@ def write_html(data: dict, path: Path):
         f"<tr class='{t['extra_data']['status'].replace(' ', '-')}'><td>{html.escape(t['name'])}</td>"
         f"<td>{t['score']:g}/{t['max_score']}</td><td>{html.escape(t['extra_data']['status'])}</td>"
         f"<td><pre>{html.escape(t['output'])}</pre></td></tr>" for t in data["tests"])
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(f"""<!doctype html><meta charset="utf-8"><title>Grade</title>
+    _write_atomically(path, f"""<!doctype html><meta charset="utf-8"><title>Grade</title>
 <style>body{{font-family:system-ui;margin:2em}}td{{padding:.3em .6em;vertical-align:top}}pre{{white-space:pre-wrap;margin:0}}
 .passed{{background:#e8f5e9}}.failing{{background:#ffebee}}.not-started{{color:#777}}</style>
 <h1>Transformers From Scratch: {data['score']:g} / {data['max_score']}</h1><p>{html.escape(data['output'])}</p>
-<table><tr><th>exercise</th><th>points</th><th>status</th><th>first failure</th></tr>{rows}</table>""", encoding="utf-8")
+<table><tr><th>exercise</th><th>points</th><th>status</th><th>first failure</th></tr>{rows}</table>""")

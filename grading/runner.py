@@ -1,21 +1,30 @@
-"""Run checks through pytest in this process and collect one verdict per check, mapped to its exercise."""
+"""Run checks, one exercise per child process, and decide each check's verdict here, in the engine.
+
+The learner's code never runs in this process. Each exercise's checks run in a child (grading/sandbox.py) with
+a wall-time limit per check and per exercise and a memory limit (from the catalog); the child reports each
+check over a pipe, and its output goes to a second pipe this process reads and shortens. A child that exits,
+crashes, hangs, is killed or reports nothing costs its own exercise, with the cause named, and the run goes on.
+"""
 from __future__ import annotations
 
 import contextlib
-import io
+import importlib.util
+import multiprocessing
+import os
+import signal
 import sys
+import threading
 import time
 import traceback
-from dataclasses import dataclass, field
+import types
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-import pytest
-
-from grading import ROOT, UsageError, catalog
+from grading import ROOT, UsageError, catalog, integrity
 from grading.trees import ImportFailure, resolve
 
-
-CHECK_TIMEOUT_S = 300  # a learner's infinite loop fails its check instead of hanging the run
+GRACE_S = 15            # beyond a check's own limit (pytest-timeout stops it first) before the child is killed
+OUTPUT_KEEP = 16_000    # characters of a child's output kept from its start and from its end
 
 
 @dataclass
@@ -30,6 +39,8 @@ class CheckResult:
 class ExerciseResult:
     exercise: catalog.Exercise
     checks: list[CheckResult] = field(default_factory=list)
+    output: str = ""      # what the learner's code printed (shortened)
+    cause: str = ""       # why the child ended early, if it did
 
     @property
     def passed(self) -> int:
@@ -54,6 +65,8 @@ class ExerciseResult:
         return next((c for c in self.checks if c.outcome == "failed"), None)
 
 
+# ---------------------------------------------------------------- wording a check's verdict (used in the child)
+
 def _learner_location(excinfo, tree: Path) -> str:
     """The deepest traceback line inside the tree under test: where the learner's code went wrong."""
     for frame in reversed(traceback.extract_tb(excinfo.tb)):
@@ -63,11 +76,11 @@ def _learner_location(excinfo, tree: Path) -> str:
     return ""
 
 
-def describe(excinfo, tree: Path) -> tuple[str, str]:
+def describe(excinfo, tree: Path, check_s: int) -> tuple[str, str]:
     """(outcome, one-paragraph message) for a failed check."""
     error = excinfo.value
     if "Timeout" in str(error)[:40]:
-        return "failed", f"timed out after {CHECK_TIMEOUT_S} s (an endless loop?){_learner_location(excinfo, tree)}"
+        return "failed", f"timed out after {check_s} s (an endless loop?){_learner_location(excinfo, tree)}"
     if isinstance(error, NotImplementedError):
         return "not started", str(error) or "NotImplementedError"
     if isinstance(error, ImportFailure):
@@ -75,77 +88,301 @@ def describe(excinfo, tree: Path) -> tuple[str, str]:
     if isinstance(error, AssertionError):
         text = str(error).split("\nassert ")[0].strip()
         return "failed", text or f"a check assertion failed{_learner_location(excinfo, tree)}"
+    if isinstance(error, SystemExit):
+        return "failed", f"called sys.exit({error.code!r}) during the check{_learner_location(excinfo, tree)}"
+    if isinstance(error, KeyboardInterrupt):
+        return "failed", f"raised KeyboardInterrupt during the check{_learner_location(excinfo, tree)}"
     return "failed", f"{type(error).__name__}: {error}{_learner_location(excinfo, tree)}"
 
 
 class Collector:
-    """pytest plugin: one CheckResult per check, keyed by exercise id."""
+    """Turns pytest's reports into CheckResults (in the child; the engine receives them as dicts)."""
 
-    def __init__(self, tree: Path, cat: catalog.Catalog):
-        self.tree, self.cat = tree, cat
-        self.results: dict[str, list[CheckResult]] = {}
-        self.seed = None
+    def __init__(self, tree: Path, check_s: int):
+        self.tree, self.check_s = tree, check_s
 
-    def _add(self, path, result: CheckResult):
-        ex = catalog.exercise_for_check_file(Path(path), self.cat)
-        self.results.setdefault(ex.id, []).append(result)
-
-    @pytest.hookimpl(hookwrapper=True)
-    def pytest_runtest_makereport(self, item, call):
-        outcome = yield
-        report = outcome.get_result()
+    def verdict(self, item, call) -> dict | None:
         name = item.name.removeprefix("test_").replace("_", " ")
         nodeid = item.nodeid if not item.nodeid.startswith("::") else f"{item.path}{item.nodeid}"  # outside the root
-        if report.when == "call" and report.passed:
-            self._add(item.path, CheckResult(nodeid, name, "passed"))
-        elif report.failed and call.excinfo is not None:
-            verdict, message = describe(call.excinfo, self.tree)
-            self._add(item.path, CheckResult(nodeid, name, verdict, message))
-        elif report.when == "setup" and report.skipped:
-            self._add(item.path, CheckResult(nodeid, name, "failed", f"skipped: {report.longrepr[-1]}"))
+        if call.excinfo is None:
+            return asdict(CheckResult(nodeid, name, "passed")) if call.when == "call" else None
+        if call.excinfo.errisinstance(_skip_exception()):  # a check that does not apply here (no GPU) is not counted,
+            if call.when != "setup":                         # but a fixture that cannot be set up fails it
+                return None
+            return asdict(CheckResult(nodeid, name, "failed", f"skipped: {call.excinfo.value}"))
+        outcome, message = describe(call.excinfo, self.tree, self.check_s)
+        if call.when == "teardown":
+            message = f"after the check: {message}"
+        return asdict(CheckResult(nodeid, name, outcome, message))
 
-    def pytest_collectreport(self, report):
-        if report.failed:
-            self._add(report.nodeid, CheckResult(report.nodeid, "check file", "failed",
-                                                 f"the check file could not be collected: {report.longreprtext.strip().splitlines()[-1]}"))
+    @staticmethod
+    def collect_failure(report) -> dict | None:
+        if not report.failed:
+            return None
+        last = (report.longreprtext.strip().splitlines() or ["(no message)"])[-1]
+        return asdict(CheckResult(report.nodeid, "check file", "failed", f"the check file could not be collected: {last}"))
 
-    def pytest_configure(self, config):
-        self.seed = config.workbook_seed
+
+def _skip_exception():
+    import pytest
+
+    return pytest.skip.Exception
 
 
-def check_files(exercises, extra: Path | None, cat: catalog.Catalog) -> list[Path]:
-    files = [e.check_file for e in exercises if e.check_file.exists()]
+# ---------------------------------------------------------------- the engine side
+
+def check_files(exercises, extra: Path | None, cat: catalog.Catalog) -> dict[str, list[Path]]:
+    """exercise id -> its check files (the workbook's, then a teacher's test_<id>*.py from `extra`)."""
+    files = {e.id: [e.check_file] for e in exercises if e.check_file.exists()}
     if extra is not None:
         if not extra.is_dir():
             raise UsageError(f"extra checks folder {str(extra)!r} does not exist or is not a folder")
-        wanted = {e.id for e in exercises}
         for path in sorted(extra.rglob("test_*.py")):
-            if catalog.exercise_for_check_file(path, cat).id in wanted:
-                files.append(path)
+            ex = catalog.exercise_for_check_file(path, cat)
+            if any(e.id == ex.id for e in exercises):
+                files.setdefault(ex.id, []).append(path.resolve())
     return files
+
+
+def _context() -> multiprocessing.context.BaseContext:
+    """A fork server that has imported pytest, NumPy (and torch, when a phase needs it) once: each exercise's
+    child is a fork of it, fresh and isolated, without paying the imports again."""
+    if sys.platform == "win32":  # pragma: no cover - no fork on Windows
+        return multiprocessing.get_context("spawn")
+    ctx = multiprocessing.get_context("forkserver")
+    preload = ["numpy", "pytest", "pytest_timeout", "checks.conftest", "checks.helpers", "grading.sandbox"]
+    # Preloaded whatever the phase: a process has one fork server, started by its first run. On Linux forking
+    # after importing torch is safe; on macOS forking after Apple's frameworks have loaded is not.
+    if sys.platform.startswith("linux") and importlib.util.find_spec("torch") is not None:
+        preload.insert(0, "torch")
+    ctx.set_forkserver_preload(preload)
+    return ctx
+
+
+class _Output(threading.Thread):
+    """Drains a child's output pipe, keeping its start and its end (a learner printing 50 MB costs nothing)."""
+
+    def __init__(self, conn):
+        super().__init__(daemon=True)
+        self.fd, self.head, self.tail, self.total = conn.fileno(), b"", b"", 0
+
+    def run(self):
+        try:
+            while chunk := os.read(self.fd, 65536):
+                self.total += len(chunk)
+                take = max(0, OUTPUT_KEEP - len(self.head))
+                self.head += chunk[:take]
+                self.tail = (self.tail + chunk[take:])[-OUTPUT_KEEP:]
+        except OSError:
+            pass
+
+    def text(self) -> str:
+        skipped = self.total - len(self.head) - len(self.tail)
+        middle = f"\n… ({skipped:,} bytes of output left out) …\n" if skipped else ""
+        return self.head.decode(errors="replace") + middle + self.tail.decode(errors="replace")
+
+
+def _rss_mb(pid: int) -> float:
+    """Resident memory of a process and its children, in MB (0 once it is gone)."""
+    import psutil
+
+    try:
+        process = psutil.Process(pid)
+        return sum(p.memory_info().rss for p in [process, *process.children(recursive=True)]) / 2**20
+    except psutil.Error:
+        return 0.0
+
+
+def _signal_name(code: int) -> str:
+    try:
+        return signal.Signals(-code).name
+    except ValueError:
+        return f"signal {-code}"
+
+
+def _crash_site(output: str, tree: Path) -> str:
+    """From faulthandler's dump, the innermost learner frame: ' in softmax (phase00_math/probability.py:12)'."""
+    for line in output.splitlines():
+        line = line.strip()
+        if line.startswith('File "') and str(tree) in line:
+            path, _, rest = line[6:].partition('", line ')
+            lineno, _, func = rest.partition(" in ")
+            return f" in {func} ({Path(path).relative_to(tree.parent)}:{lineno})"
+    return ""
+
+
+@contextlib.contextmanager
+def _blank_main():
+    """The child needs nothing from the caller's __main__; without this, multiprocessing would run the caller's
+    script (a notebook, `python -`, a test runner) again in every child to rebuild it."""
+    main = sys.modules["__main__"]
+    sys.modules["__main__"] = types.ModuleType("__main__")
+    try:
+        yield
+    finally:
+        sys.modules["__main__"] = main
+
+
+class ChildRun:
+    """One exercise's child process, watched: messages in, limits enforced, the cause named if it ends badly."""
+
+    def __init__(self, ctx, exercise: catalog.Exercise, spec: dict, target=None):
+        from grading import sandbox
+
+        self.exercise, self.spec = exercise, spec
+        self.results_in, results_out = ctx.Pipe(duplex=False)
+        output_in, output_out = ctx.Pipe(duplex=False)
+        self.process = ctx.Process(target=target or sandbox.child_main, args=(spec, results_out, output_out),
+                                   daemon=True)
+        with _blank_main():
+            self.process.start()
+        results_out.close()
+        output_out.close()
+        self.output = _Output(output_in)
+        self.output.start()
+        self.collected: list[str] = []
+        self.checks: dict[str, dict] = {}
+        self.current, self.last, self.seed, self.done, self.exit_code, self.payload = None, None, None, False, None, None
+        self.started = self.check_started = time.monotonic()
+
+    def _receive(self, message):
+        kind, *rest = message
+        if kind == "collected":
+            self.collected = list(rest[0])
+        elif kind == "start":
+            self.current, self.check_started = rest[0], time.monotonic()
+        elif kind == "finish":
+            self.last, self.current = self.current, None
+        elif kind == "result":
+            result = rest[0]
+            self.checks.setdefault(result["nodeid"], result)  # the first verdict of a check stands
+        elif kind == "seed":
+            self.seed = rest[0]
+        elif kind == "payload":
+            self.payload = rest[0]
+        elif kind == "done":
+            self.done, self.exit_code = True, rest[0]
+
+    def _limit_reached(self) -> str | None:
+        ex, now = self.exercise, time.monotonic()
+        if self.current and now - self.check_started > ex.check_s + GRACE_S:
+            return f"killed: check {self._name(self.current)} ran past its {ex.check_s} s limit"
+        if now - self.started > ex.exercise_s:
+            return f"killed: the exercise ran past its {ex.exercise_s} s limit"
+        rss = _rss_mb(self.process.pid)
+        if rss > ex.memory_mb:
+            return f"killed: exceeded {ex.memory_mb / 1024:g} GB of memory ({rss / 1024:.1f} GB)"
+        return None
+
+    def _kill(self):
+        try:
+            os.killpg(self.process.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError, AttributeError):
+            self.process.kill()
+
+    @staticmethod
+    def _name(nodeid: str) -> str:
+        return nodeid.rpartition("::")[2].removeprefix("test_").replace("_", " ")
+
+    def wait(self) -> str:
+        """Run to the end; '' when the child finished normally, else the cause."""
+        cause = ""
+        try:
+            while True:
+                try:
+                    ready = self.results_in.poll(0.05)
+                    while ready:
+                        self._receive(self.results_in.recv())
+                        ready = self.results_in.poll(0)
+                except (EOFError, OSError):
+                    break
+                if not self.process.is_alive() and not self.results_in.poll(0):
+                    break
+                cause = self._limit_reached()
+                if cause:
+                    self._kill()
+                    break
+        except BaseException:
+            self._kill()
+            raise
+        finally:
+            self.process.join(5)
+            self._kill()  # the child and anything it started
+            self.process.join()
+            self.output.join(5)
+            self.results_in.close()
+        during = f" during check {self._name(self.current)}" if self.current else " before its checks ran"
+        if cause:
+            return cause
+        if self.done:
+            if self.current and self.exit_code == 2:  # pytest's "interrupted": the learner raised KeyboardInterrupt
+                return f"raised KeyboardInterrupt{during}"
+            return f"stopped{during}, reporting nothing for it" if self.current else ""
+        code = self.process.exitcode
+        if code is not None and code < 0:
+            if -code == signal.SIGSEGV:
+                return f"segmentation fault{during}{_crash_site(self.output.text(), Path(self.spec['tree']))}"
+            if -code == signal.SIGKILL:
+                return f"killed by SIGKILL{during} (out of memory? the system's OOM killer sends it)"
+            return f"killed by {_signal_name(code)}{during}"
+        return f"exited with status {code}{during} without finishing its checks (os._exit? a crash outside Python?)"
+
+    def result(self, cause: str) -> ExerciseResult:
+        """The exercise's checks in collection order. After a normal end a check with no verdict was skipped
+        (it does not apply here: no GPU) and is left out; after an abnormal end it failed with the cause."""
+        checks = []
+        for nodeid in self.collected or list(self.checks):
+            if nodeid in self.checks:
+                checks.append(CheckResult(**self.checks[nodeid]))
+            elif cause:
+                why = cause if nodeid == self.current else f"not run: {cause}"
+                checks.append(CheckResult(nodeid, self._name(nodeid), "failed", why))
+        if not checks and (cause or not self.done):
+            checks.append(CheckResult(f"{self.exercise.id}::child", "checks", "failed",
+                                      cause or "the checks reported nothing"))
+        return ExerciseResult(self.exercise, checks, self.output.text(), cause)
+
+
+def _impl_label(impl: str, tree: Path) -> str:
+    return impl if impl in ("exercises", "solutions") else str(tree)
+
+
+def run_compare(exercise: catalog.Exercise, impl: str, seed: int) -> tuple[list, str]:
+    """`compare`'s rows from a child process, and the cause if the child ended badly."""
+    from grading import sandbox
+
+    tree = resolve(impl)
+    spec = dict(tree=str(tree), impl=_impl_label(impl, tree), exercise=exercise.id, seed=seed)
+    child = ChildRun(_context(), exercise, spec, target=sandbox.compare_main)
+    cause = child.wait()
+    return [tuple(row) for row in child.payload or []], cause
 
 
 def run(exercises, impl: str = "exercises", seed: int | None = None, extra: Path | None = None,
         keyword: str | None = None) -> tuple[list[ExerciseResult], int, float]:
-    """Run the checks of `exercises` against tree `impl`. Returns (results, session seed, seconds)."""
+    """Run the checks of `exercises` against tree `impl`. Returns (results, session seed, seconds).
+
+    Refuses (UsageError) a run during which checks/, solutions/ or the engine changed on disk."""
+    import random
+
     cat = catalog.load()
     tree = resolve(impl)
     files = check_files(exercises, extra, cat)
-    collector = Collector(tree, cat)
-    args = [str(f) for f in files] + [
-        "--noconftest", "-p", "checks.conftest", "-p", "no:cacheprovider", "-q",
-        "--rootdir", str(ROOT), "-c", str(ROOT / "pyproject.toml"), "--impl", impl,
-        "--timeout", str(CHECK_TIMEOUT_S)]
-    if seed is not None:
-        args += ["--seed", str(seed)]
-    if keyword:
-        args += ["-k", keyword]
-    if str(ROOT) not in sys.path:
-        sys.path.insert(0, str(ROOT))
-    start, captured = time.perf_counter(), io.StringIO()
-    with contextlib.redirect_stdout(captured), contextlib.redirect_stderr(captured):
-        code = pytest.main(args, plugins=[collector]) if files else 0
-    if code in (pytest.ExitCode.INTERNAL_ERROR, pytest.ExitCode.USAGE_ERROR):
-        raise UsageError("the checks could not run:\n" + captured.getvalue()[-3000:])
-    results = [ExerciseResult(e, collector.results.get(e.id, [])) for e in exercises]
-    return results, collector.seed, time.perf_counter() - start
+    seed = random.randrange(2**31) if seed is None else seed
+    last = max((e.phase for e in exercises), default=-1)
+    guarded = [p.dir for p in cat.phases if p.number <= last]
+    before = integrity.manifest(guarded)
+    ctx = _context()
+    results, start = [], time.perf_counter()
+    for exercise in exercises:
+        if exercise.id not in files:
+            results.append(ExerciseResult(exercise))
+            continue
+        spec = dict(tree=str(tree), impl=_impl_label(impl, tree),
+                    files=[str(f) for f in files[exercise.id]], seed=seed, check_s=exercise.check_s,
+                    keyword=keyword)
+        child = ChildRun(ctx, exercise, spec)
+        cause = child.wait()
+        results.append(child.result(cause))
+    integrity.refuse_changes(before, integrity.manifest(guarded))
+    return results, seed, time.perf_counter() - start

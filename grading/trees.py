@@ -4,6 +4,7 @@ from __future__ import annotations
 import hashlib
 import importlib
 import sys
+import traceback
 import types
 from pathlib import Path
 
@@ -49,6 +50,17 @@ class ImportFailure(Exception):
     """The module under test could not be imported (a learner's syntax error, say)."""
 
 
+def _where_it_failed(err: BaseException, tree: Path) -> str:
+    """The file (and line) inside the tree that raised: the learner's phase 0, not the phase 4 that imported it."""
+    if isinstance(err, SyntaxError) and err.filename and tree in Path(err.filename).resolve().parents:
+        return f"{Path(err.filename).resolve().relative_to(tree.parent)} line {err.lineno}"
+    for frame in reversed(traceback.extract_tb(err.__traceback__)):
+        path = Path(frame.filename)
+        if tree in path.parents:
+            return f"{path.relative_to(tree.parent)} line {frame.lineno}"
+    return ""
+
+
 class Tree:
     """A tree of exercises (the learner's, the reference, or a teacher's copy) that modules load from."""
 
@@ -57,13 +69,34 @@ class Tree:
         self.label = impl
 
     def load(self, dotted: str) -> types.ModuleType:
+        """Import once; a module that failed fails again at once with the same cause (a slow import that then
+        raises costs its time once, not once per check)."""
+        key = (self.path, dotted)
+        if key in _FAILED:
+            raise _FAILED[key]
         try:
             return load_module(self.path, dotted)
-        except ModuleNotFoundError as err:
-            if err.name and err.name.split(".")[-1] == dotted.split(".")[-1]:
-                raise ImportFailure(f"{self.label}/{dotted.replace('.', '/')}.py does not exist") from None
-            raise ImportFailure(f"importing {self.label}/{dotted.replace('.', '/')}.py failed: {err}") from None
-        except SyntaxError as err:
-            raise ImportFailure(f"{self.label}/{dotted.replace('.', '/')}.py line {err.lineno}: SyntaxError: {err.msg}") from None
-        except Exception as err:  # noqa: BLE001 - a learner's module can raise anything at import
-            raise ImportFailure(f"importing {self.label}/{dotted.replace('.', '/')}.py raised {type(err).__name__}: {err}") from None
+        except BaseException as err:  # noqa: BLE001 - a learner's module can raise anything, SystemExit included
+            if isinstance(err, KeyboardInterrupt) and not _IN_CHILD:
+                raise
+            failure = ImportFailure(self._describe(err, dotted))
+            _FAILED[key] = failure
+            raise failure from None
+
+    def _describe(self, err: BaseException, dotted: str) -> str:
+        name = f"{self.label}/{dotted.replace('.', '/')}.py"
+        if isinstance(err, ModuleNotFoundError) and err.name and err.name.split(".")[-1] == dotted.split(".")[-1]:
+            return f"{name} does not exist"
+        where = _where_it_failed(err, self.path)
+        if isinstance(err, SyntaxError):
+            return f"{where or name}: SyntaxError: {err.msg}"
+        if "Timeout" in str(err)[:40]:
+            return f"importing {name} did not finish within the check's time limit" + (f" (at {where})" if where else "")
+        cause = f"{type(err).__name__}: {err}" if str(err) else type(err).__name__
+        if isinstance(err, SystemExit):
+            cause = f"SystemExit({err.code!r}): the module calls sys.exit() or exit() when imported"
+        return f"importing {name} raised {cause}" + (f" (at {where})" if where else "")
+
+
+_FAILED: dict[tuple[Path, str], ImportFailure] = {}
+_IN_CHILD = False  # set by the sandbox: there a KeyboardInterrupt can only come from the learner's code

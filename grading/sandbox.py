@@ -1,0 +1,194 @@
+"""The child side of a check run: one exercise's checks, in a process of its own, with guards around the learner.
+
+The engine (grading/runner.py) starts `child_main` once per exercise. The child runs pytest on that exercise's
+check files and sends each check's outcome back over a pipe the learner's code is not handed; its stdout and
+stderr (the learner's prints, a crash's traceback) go to a second pipe the engine reads and shortens. Whatever
+the learner's code does here (patch the engine, exit, crash, hang, fill memory) ends in this process.
+
+Guards, installed before any learner code runs:
+- writes under checks/, solutions/, grading/, tests/ and data/ are refused (an audit hook: Python code cannot
+  remove it), so a trusted run never changes the files that decide the grade;
+- learner code may not import or read the reference (solutions/), the checks or the engine;
+- bytecode is not written, so nothing in those folders changes behind the sources' backs.
+"""
+from __future__ import annotations
+
+import builtins
+import faulthandler
+import importlib
+import os
+import sys
+from pathlib import Path
+
+from grading import ROOT
+
+PROTECTED = tuple(str(ROOT / d) + os.sep for d in ("checks", "solutions", "grading", "tests", "data"))
+SOLUTIONS = str(ROOT / "solutions") + os.sep
+FORBIDDEN_IMPORTS = {"solutions", "checks", "grading", "tests", "exercises"}
+WRITE_FLAGS = os.O_WRONLY | os.O_RDWR | os.O_APPEND | os.O_CREAT | os.O_TRUNC
+PATH_EVENTS = {"os.remove", "os.rmdir", "os.mkdir", "os.truncate", "os.chmod", "os.chown", "os.utime",
+               "os.symlink", "os.link", "shutil.rmtree", "shutil.copyfile", "shutil.move"}
+
+
+class Refused(PermissionError):
+    """The learner's code tried something a check run does not allow."""
+
+
+def _real(path) -> str | None:
+    if isinstance(path, int):
+        return None
+    try:
+        return os.path.realpath(os.fsdecode(path))
+    except (TypeError, ValueError):
+        return None
+
+
+def _protected(path) -> bool:
+    real = _real(path)
+    return real is not None and (real + os.sep).startswith(PROTECTED)
+
+
+def _learner_on_stack(tree: str) -> bool:
+    frame = sys._getframe(2)
+    while frame is not None:
+        if frame.f_code.co_filename.startswith(tree):
+            return True
+        frame = frame.f_back
+    return False
+
+
+def install_guards(tree: Path):
+    """Refuse writes to the grading files, and the learner's reads of the reference, from now on."""
+    tree_prefix = str(tree) + os.sep
+    guard_reads = not (tree_prefix == SOLUTIONS)
+    sys.dont_write_bytecode = True
+
+    def audit(event, args):
+        if event == "open":
+            path, mode, flags = args
+            writing = (mode is not None and any(c in mode for c in "wax+")) or (mode is None and flags & WRITE_FLAGS)
+            if writing and _protected(path):
+                raise Refused(f"a check run may not write {_real(path)} (checks/, solutions/ and the engine are read-only)")
+            if guard_reads and not writing and isinstance(path, (str, bytes, os.PathLike)):
+                real = _real(path)
+                if real and real.startswith(SOLUTIONS) and _learner_on_stack(tree_prefix):
+                    raise Refused(f"learner code may not read the reference solutions ({os.path.relpath(real, ROOT)})")
+        elif event in PATH_EVENTS and args and _protected(args[0]):
+            raise Refused(f"a check run may not change {_real(args[0])} ({event})")
+        elif event == "os.rename" and any(_protected(a) for a in args[:2]):
+            raise Refused(f"a check run may not move files in checks/, solutions/ or the engine ({args[0]!r})")
+
+    sys.addaudithook(audit)
+    learner_package = None
+
+    def refuse_outside_imports(name: str, importer: str):
+        if name.partition(".")[0] in FORBIDDEN_IMPORTS - {learner_package} and learner_package and (
+                importer == learner_package or importer.startswith(learner_package + ".")):
+            raise Refused(f"{importer.replace('.', '/')}.py imports {name!r}: an exercise may import only its own "
+                          f"tree (relative imports) and libraries, not the reference, the checks or the engine")
+
+    real_import, real_import_module = builtins.__import__, importlib.import_module
+
+    def guarded_import(name, globals=None, locals=None, fromlist=(), level=0):
+        if level == 0 and globals:
+            refuse_outside_imports(name, globals.get("__name__") or "")
+        return real_import(name, globals, locals, fromlist, level)
+
+    def guarded_import_module(name, package=None):
+        if not name.startswith("."):
+            refuse_outside_imports(name, sys._getframe(1).f_globals.get("__name__") or "")
+        return real_import_module(name, package)
+
+    builtins.__import__, importlib.import_module = guarded_import, guarded_import_module
+
+    def set_learner_package(name: str):
+        nonlocal learner_package
+        learner_package = name
+
+    return set_learner_package
+
+
+class Reporter:
+    """pytest plugin (in the child): each check's outcome, sent to the engine as soon as it is known."""
+
+    def __init__(self, conn, tree: Path, check_s: int):
+        from grading.runner import Collector  # the verdict wording lives with the engine
+
+        self.conn, self.collector = conn, Collector(tree, check_s)
+
+    def _send(self, *message):
+        self.conn.send(message)
+
+    def pytest_collection_finish(self, session):
+        self._send("collected", [item.nodeid for item in session.items])
+
+    def pytest_runtest_logstart(self, nodeid, location):
+        self._send("start", nodeid)
+
+    def pytest_runtest_logfinish(self, nodeid, location):
+        self._send("finish", nodeid)
+
+    def pytest_collectreport(self, report):
+        result = self.collector.collect_failure(report)
+        if result:
+            self._send("result", result)
+
+    def pytest_runtest_makereport(self, item, call):
+        result = self.collector.verdict(item, call)
+        if result:
+            self._send("result", result)
+
+    def pytest_configure(self, config):
+        self._send("seed", config.workbook_seed)
+
+
+def _prepare(spec: dict, output) -> Path:
+    """Before any learner code: own process group, output to the engine's pipe, crash dumps, guards."""
+    os.setsid()  # a process group of its own: the engine can stop all it starts, and Ctrl-C reaches only the engine
+    os.dup2(output.fileno(), 1)
+    os.dup2(output.fileno(), 2)
+    sys.stdout.reconfigure(line_buffering=True)
+    sys.stderr.reconfigure(line_buffering=True)
+    faulthandler.enable(file=sys.stderr)  # a segfault prints where it happened; the engine names it
+    from grading import trees
+
+    tree = Path(spec["tree"])
+    set_learner_package = install_guards(tree)
+    set_learner_package(trees.package_name(tree))
+    trees._IN_CHILD = True
+    return tree
+
+
+def _finish(results, code: int):
+    results.send(("done", int(code)))
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0)  # the learner's atexit handlers and finalizers do not get a say
+
+
+def child_main(spec: dict, results, output):
+    """Run one exercise's checks. spec: tree, impl, files, seed, check_s, keyword (see runner.run)."""
+    tree = _prepare(spec, output)
+    import pytest
+
+    os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"  # 0.1 s a child instead of 0.5: load only what checks use
+    args = [*spec["files"], "-p", "pytest_timeout", "-p", "no:terminal", "-p", "no:cacheprovider", "-s",
+            "--rootdir", str(ROOT), "-c", str(ROOT / "pyproject.toml"), "--impl", spec["impl"],
+            "--timeout", str(spec["check_s"])]
+    if any(not f.startswith(str(ROOT / "checks") + os.sep) for f in spec["files"]):
+        args += ["-p", "checks.conftest"]  # a teacher's checks outside the tree still get the fixtures
+    if spec["seed"] is not None:
+        args += ["--seed", str(spec["seed"])]
+    if spec["keyword"]:
+        args += ["-k", spec["keyword"]]
+    _finish(results, pytest.main(args, plugins=[Reporter(results, tree, spec["check_s"])]))
+
+
+def compare_main(spec: dict, results, output):
+    """`make compare`'s rows for one exercise. spec: tree, impl, exercise, seed."""
+    _prepare(spec, output)
+    from grading import catalog
+    from grading.compare import rows
+
+    results.send(("payload", rows(catalog.load().exercise(spec["exercise"]), spec["impl"], spec["seed"])))
+    _finish(results, 0)
