@@ -12,9 +12,10 @@ import time
 import numpy as np
 
 from ..phase01_neural_networks.layers import softmax_cross_entropy
-from .char_lstm import adam_step, one_hot
+from .char_lstm import one_hot
 from .clipping import clip_by_global_norm
 from .lstm import lstm_backward, lstm_forward, lstm_step_forward
+from .optim import adam_step
 
 N_DIGITS = 10            # tokens 0..9 are the digits themselves
 BOS = 10                 # start-of-output token, fed to the decoder before its first prediction

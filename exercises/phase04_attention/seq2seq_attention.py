@@ -15,6 +15,8 @@ The decoder reads the true previous token while training (teacher forcing) and i
 import numpy as np
 
 from ..phase00_math.probability import log_softmax, softmax
+from ..phase02_sequence_models.clipping import clip_by_global_norm
+from ..phase02_sequence_models.optim import adam_step
 from ..phase02_sequence_models.seq2seq import BOS, N_DIGITS, reversal_batch
 
 
@@ -91,28 +93,17 @@ def greedy_decode(params: dict, src: np.ndarray) -> np.ndarray:
     raise NotImplementedError("greedy_decode: exercise 'seq2seq_attention' not started. Hint: The decoder no longer depends on one summary vector: at each step it scores every encoder state and reads their weighted sum.")
 
 
-def adam(params: dict, grads: dict, state: dict, lr: float = 3e-3, betas=(0.9, 0.999), eps: float = 1e-8, clip: float = 5.0):
-    """Given: one Adam step in place (Kingma and Ba 2015), after clipping the global gradient norm to `clip`."""
-    norm = np.sqrt(sum(np.sum(g ** 2) for g in grads.values()))
-    scale = min(1.0, clip / (norm + 1e-12))
-    state["t"] = state.get("t", 0) + 1
-    for name, g in grads.items():
-        g = g * scale
-        m = state[name + ".m"] = betas[0] * state.get(name + ".m", 0.0) + (1 - betas[0]) * g
-        v = state[name + ".v"] = betas[1] * state.get(name + ".v", 0.0) + (1 - betas[1]) * g ** 2
-        m_hat, v_hat = m / (1 - betas[0] ** state["t"]), v / (1 - betas[1] ** state["t"])
-        params[name] -= lr * m_hat / (np.sqrt(v_hat) + eps)
-
-
 def train(hidden: int = 64, lengths=range(4, 17), steps: int = 3000, batch_size: int = 64, lr: float = 3e-3,
           rng: np.random.Generator | None = None):
-    """Given: Adam on fresh reversal batches, each of one length drawn from `lengths`. Returns (params, losses)."""
+    """Given: Adam (phase 2's optim) on fresh reversal batches, each of one length drawn from `lengths`, gradients
+    clipped to a global norm of 5. Returns (params, losses)."""
     rng = np.random.default_rng(0) if rng is None else rng
     params, state, losses = init_params(hidden, rng), {}, []
     for _ in range(steps):
         src, tgt_in, tgt_out = reversal_batch(batch_size, int(rng.choice(list(lengths))), rng)
         loss, grads = loss_and_grads(params, src, tgt_in, tgt_out)
-        adam(params, grads, state, lr)
+        clipped, _ = clip_by_global_norm(list(grads.values()), 5.0)
+        adam_step(params, dict(zip(grads, clipped)), state, lr)
         losses.append(loss)
     return params, losses
 

@@ -13,6 +13,7 @@ import numpy as np
 
 from ..phase01_neural_networks.layers import softmax_cross_entropy
 from .lstm import lstm_backward, lstm_forward, lstm_step_forward
+from .optim import adam_step
 
 
 def one_hot(ids: np.ndarray, size: int) -> np.ndarray:
@@ -84,21 +85,6 @@ def generate(params: dict, prefix: list[int], n: int, temperature: float, rng: n
             out.append(nxt)
     return out
     # END SOLUTION
-
-
-def adam_step(params: dict, grads: dict, state: dict, lr: float, betas=(0.9, 0.999), eps: float = 1e-8) -> None:
-    """Adam (Kingma & Ba 2015), in place; `state` starts as {} and keeps the moments and the step count."""
-    state["t"] = state.get("t", 0) + 1
-    b1, b2 = betas
-    for k, g in grads.items():
-        m = state.setdefault("m_" + k, np.zeros_like(g))
-        v = state.setdefault("v_" + k, np.zeros_like(g))
-        m *= b1
-        m += (1 - b1) * g
-        v *= b2
-        v += (1 - b2) * g * g
-        m_hat, v_hat = m / (1 - b1 ** state["t"]), v / (1 - b2 ** state["t"])
-        params[k] -= lr * m_hat / (np.sqrt(v_hat) + eps)
 
 
 def random_windows(ids: np.ndarray, batch: int, T: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:

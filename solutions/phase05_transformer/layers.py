@@ -62,7 +62,7 @@ def gelu(x: np.ndarray, approximate: str = "none") -> np.ndarray:
         raise ValueError(f"approximate must be 'none' or 'tanh', got {approximate!r}")
     # BEGIN SOLUTION
     if approximate == "tanh":
-        return 0.5 * x * (1.0 + np.tanh(GELU_TANH_C * (x + 0.044715 * x ** 3)))
+        return 0.5 * x * (1.0 + np.tanh(GELU_TANH_C * (x + 0.044715 * x * x * x)))
     return 0.5 * x * (1.0 + _erf(x / np.sqrt(2.0)))
     # END SOLUTION
 
@@ -74,7 +74,7 @@ def gelu_backward(dout: np.ndarray, x: np.ndarray, approximate: str = "none") ->
         raise ValueError(f"approximate must be 'none' or 'tanh', got {approximate!r}")
     # BEGIN SOLUTION
     if approximate == "tanh":
-        t = np.tanh(GELU_TANH_C * (x + 0.044715 * x ** 3))
+        t = np.tanh(GELU_TANH_C * (x + 0.044715 * x * x * x))
         dt = (1.0 - t ** 2) * GELU_TANH_C * (1.0 + 3 * 0.044715 * x ** 2)
         return dout * (0.5 * (1.0 + t) + 0.5 * x * dt)
     cdf = 0.5 * (1.0 + _erf(x / np.sqrt(2.0)))
