@@ -404,8 +404,9 @@ def prepare(source: str = "shakespeare", tokenizer: str = "gpt2", out=None, *, v
     meta["splits"] = {split: {"tokens": w.tokens, "shards": w.shards} for split, w in writers.items()}
     write_atomic(folder / "meta.json", (json.dumps(meta, indent=1) + "\n").encode())
     if progress:
-        print(f"{folder}: {meta['splits']['train']['tokens']:,} train and {meta['splits']['val']['tokens']:,} "
-              f"validation tokens ({tokenizer}, vocabulary {encoder.vocab_size})", file=sys.stderr)
+        print(f"{folder}: {meta['splits']['train']['tokens']:,} train, {meta['splits']['val']['tokens']:,} validation "
+              f"and {meta['splits']['test']['tokens']:,} test tokens ({tokenizer}, vocabulary {encoder.vocab_size})",
+              file=sys.stderr)
     return folder
 
 

@@ -120,3 +120,19 @@ def test_stops_at_max_seconds(impl, data_dir, tmp_path):
     expect(ckpt["step"] == summary["step"], "a run stopped by max_seconds must still write its final checkpoint")
     _, evals = read_log(out)
     expect(evals and evals[-1]["step"] == summary["step"], "a run stopped by max_seconds must validate at its last step")
+
+
+def test_stops_at_max_cpu_seconds(impl, data_dir, tmp_path):
+    """On a CPU tier the capstone budgets CPU time, which a busy machine does not inflate the way it does wall time."""
+    import time
+
+    out = tmp_path / "cpu"
+    limit = time.process_time() + 1.5          # max_cpu_seconds counts this process's CPU time from its start
+    summary = impl.train(config(impl, data_dir, out, max_steps=100_000, max_seconds=30, max_cpu_seconds=limit,
+                                eval_interval=1000))
+    over = time.process_time() - limit
+    expect(0 < summary["step"] < 100_000 and over < 5, f"with max_cpu_seconds 1.5 s of CPU time away the run stopped "
+           f"at step {summary['step']}, {over:.1f} CPU seconds past the limit",
+           mistake="stop when time.process_time() >= config.max_cpu_seconds, as you stop at max_seconds")
+    ckpt = torch.load(out / "ckpt.pt", weights_only=True)
+    expect(ckpt["step"] == summary["step"], "a run stopped by max_cpu_seconds must still write its final checkpoint")

@@ -7,7 +7,8 @@
 Each optimiser step: set the learning rate from the schedule, accumulate gradients over grad_accum_steps
 micro-batches (under bf16 autocast where the device has it), clip the global gradient norm, step AdamW,
 log one JSON line. Every eval_interval steps and at the end: the validation loss over a fixed set of
-batches, and an atomic checkpoint. The run stops at max_steps or after max_seconds, whichever comes first.
+batches, and an atomic checkpoint. The run stops at max_steps, after max_seconds of wall time, or after
+max_cpu_seconds of this process's CPU time (time.process_time: every thread's), whichever comes first.
 
 Files in out_dir: ckpt.pt (torch.load(..., weights_only=True) reads it) and log.jsonl, one JSON object a line:
     {"step", "tokens", "loss", "lr", "tokens_per_s", "mfu", "elapsed_s"}   after every optimiser step
@@ -52,7 +53,8 @@ class TrainConfig:
     batch_size: int = 16
     grad_accum_steps: int = 1
     max_steps: int = 2000
-    max_seconds: float | None = None   # stop at whichever comes first
+    max_seconds: float | None = None       # wall seconds of training (a resumed run counts its earlier ones)
+    max_cpu_seconds: float | None = None   # CPU seconds of this process (time.process_time); stop at whichever comes first
     lr: float = 6e-4
     min_lr: float = 6e-5
     warmup_steps: int = 100

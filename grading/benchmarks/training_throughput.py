@@ -50,7 +50,7 @@ def _autocast(device: str):
 
 def shape(config: str, device: str) -> tuple[dict, int]:
     """(GPTConfig fields, batch size) of a capstone tier's model, sized for the device."""
-    from grading import capstone_tiers
+    from grading.capstone import tiers as capstone_tiers
 
     tier = capstone_tiers.get(config)
     model = {"vocab_size": CHAR_VOCAB, **tier.model}
@@ -196,7 +196,7 @@ def run(impl: str = "exercises", device: str | None = "auto", config: str | None
         threads: int | None = None) -> int:
     from rich.console import Console
 
-    from grading import capstone_tiers
+    from grading.capstone import tiers as capstone_tiers
     from grading.trees import resolve
 
     resolve(impl)

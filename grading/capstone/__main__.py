@@ -1,43 +1,67 @@
-"""The capstone: train a GPT to a target validation loss within a time budget, graded from evidence.
+"""The trainer's side of a capstone run, which the engine spawns, and a maintainer's tool:
 
-    make capstone tier=smoke impl=solutions     # python -m grading capstone --tier smoke --impl solutions
-    make capstone-grade                          # python -m grading capstone-grade [--run ID]
+    python -m grading.capstone child --impl TREE --config CONFIG.json     # (the engine's) run the trainer
+    python -m grading.capstone reference [--run ID]                       # a graded run -> its tier's curve
 
-Modules, one idea each: capstone_tiers (capstone.toml, devices), capstone_record (run folders, the sealed
-record), capstone_run (the parent that spawns and times the trainer), capstone_grade (the evidence),
-capstone_plot (the picture). This module is the child's entry point, which the parent spawns:
-
-    python -m grading.capstone child --impl TREE --config CONFIG.json
-
-and a maintainer's tool that turns a graded run of the reference into a tier's reference curve:
-
-    python -m grading.capstone reference [--run ID]
+The child imports the learner's trainer and trains with the engine's config, nothing more: no timing here
+(the engine measures from outside). It runs as the leader of its own process group and kills that group
+if the engine dies, so a trainer never runs on unwatched.
 """
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
+import os
+import signal
 import sys
+import threading
 import time
 from pathlib import Path
 
 from grading import UsageError
 
-CHILD_FAILED = 3     # the trainer could not start: not written yet, or it does not import
+CHILD_FAILED = 3     # the trainer could not start: not written yet, it does not import, or the config is bad
+
+
+def _orphan_guard(parent: int) -> None:
+    """Kill this process group once the engine that spawned it is gone (a SIGKILL leaves no time to say so)."""
+    def watch():
+        while os.getppid() == parent:
+            time.sleep(1.0)
+        os.killpg(os.getpgrp(), signal.SIGKILL)
+
+    threading.Thread(target=watch, daemon=True).start()
 
 
 def child(impl: str, config_path: str) -> int:
-    """Import the learner's trainer from `impl` and train with the engine's config; no timing here."""
+    """Import the learner's trainer from `impl` and train with the engine's config."""
+    from grading.capstone.record import sha256_file
     from grading.trees import ImportFailure, Tree
 
-    config = json.loads(Path(config_path).read_text())
+    _orphan_guard(os.getppid())
+    path = Path(config_path)
+    expected = os.environ.get("CAPSTONE_CONFIG_SHA256")
+    if expected and sha256_file(path) != expected:
+        print(f"[capstone] {path} is not the config the engine wrote (sha256 differs)", file=sys.stderr)
+        return CHILD_FAILED
+    try:
+        config = json.loads(path.read_text())
+    except (OSError, ValueError) as err:
+        print(f"[capstone] the config {path} cannot be read: {err}", file=sys.stderr)
+        return CHILD_FAILED
     try:
         trainer = Tree(impl).load("phase08_training_gpt.trainer")
     except (ImportFailure, UsageError) as err:
         print(f"[capstone] the trainer does not load: {err}", file=sys.stderr)
         return CHILD_FAILED
+    known = {f.name for f in dataclasses.fields(trainer.TrainConfig)}
+    unknown = sorted(set(config) - known)
+    if unknown:
+        print(f"[capstone] your TrainConfig lacks {', '.join(unknown)}: left out (regenerate it from the stub to "
+              f"get them)", file=sys.stderr)
     try:
-        summary = trainer.train(trainer.TrainConfig(**config))
+        summary = trainer.train(trainer.TrainConfig(**{k: v for k, v in config.items() if k in known}))
     except NotImplementedError as err:
         print(f"[capstone] the trainer is not written yet: {err}", file=sys.stderr)
         return CHILD_FAILED
@@ -46,34 +70,36 @@ def child(impl: str, config_path: str) -> int:
 
 
 def reference(run: str | None) -> int:
-    """Write grading/capstone_reference/<tier>.json from a graded, passing run (of the reference, say)."""
-    from grading import capstone_record as record_io
-    from grading.capstone_plot import REFERENCE, run_curve
+    """Write grading/capstone/reference/<tier>.json from a graded, passing run (of the reference, say)."""
+    from grading.capstone import record as record_io
+    from grading.capstone.plot import REFERENCE
 
     folder = record_io.find_run(run)
-    grade_path = folder / "grade.json"
+    grade_path = folder / record_io.GRADE
     if not grade_path.is_file():
         raise UsageError(f"run {folder.name} is not graded yet: make capstone-grade run={folder.name}")
     grade = json.loads(grade_path.read_text())
     record = record_io.read_record(folder)
     if not grade["passed"]:
         raise UsageError(f"run {folder.name} did not pass; a reference curve comes from a passing run")
-    points = run_curve(folder)
-    reached = next((p["engine_s"] for p in points if p["val_loss"] <= grade["target"]), None)
+    points = record_io.curve(folder)
+    clock = f"{record['clock']}_s"
+    reached = next((p[clock] for p in points if p["val_loss"] <= grade["target"]), None)
     data = {
         "tier": grade["tier"], "device": grade["device"], "hardware": grade["hardware"],
-        "impl": Path(record["impl"]).name, "run_id": grade["run_id"],
-        "load_average": [record.get("load_average_start"), record.get("load_average_end")], "measured_utc": record["started_utc"],
-        "versions": record["versions"], "target": grade["target"], "budget_s": grade["budget_s"],
-        "wall_s": record["wall_s"], "recomputed_val_loss": grade["recomputed_val_loss"],
-        "time_to_target_s": reached,
-        "note": "val_loss is the trainer's own evaluation; engine_s is the engine's clock from spawning the trainer",
-        "points": [{k: p[k] for k in ("engine_s", "step", "tokens", "val_loss")} for p in points],
+        "impl": grade["implementation"]["label"], "run_id": grade["run_id"], "clock": record["clock"],
+        "load_average": [[s.get("load_average_start"), s.get("load_average_end")] for s in record["segments"]],
+        "measured_utc": record["started_utc"], "versions": record["versions"], "target": grade["target"],
+        "budget_s": grade["budget_s"], "wall_s": record["wall_s"], "cpu_s": record["cpu_s"],
+        "test_loss": grade["test_loss"], "val_loss": grade["val_loss"], "time_to_target_s": reached,
+        "note": "val_loss of a point is the trainer's own evaluation; wall_s and cpu_s are the engine's clocks "
+                "from spawning the trainer; test_loss and val_loss at the top are the grader's",
+        "points": [{k: p.get(k) for k in ("wall_s", "cpu_s", "step", "tokens", "val_loss")} for p in points],
     }
     REFERENCE.mkdir(exist_ok=True)
     out = REFERENCE / f"{grade['tier']}.json"
     out.write_text(json.dumps(data, indent=1) + "\n")
-    print(f"wrote {out} ({len(points)} points, time to target {reached} s)")
+    print(f"wrote {out} ({len(points)} points, time to target {reached} s of {record['clock']} time)")
     return 0
 
 

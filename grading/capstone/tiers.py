@@ -1,4 +1,5 @@
-"""The capstone's tiers (grading/capstone.toml) and the device a run uses."""
+"""The capstone's tiers (grading/capstone/capstone.toml, or a teacher's file of the same shape) and the device a
+run uses. On a CPU a budget is CPU seconds of the trainer's process tree; on a GPU (cuda, mps), wall seconds."""
 from __future__ import annotations
 
 import hashlib
@@ -14,23 +15,38 @@ else:  # pragma: no cover
 
 from grading import ROOT, UsageError
 
-TIERS_FILE = ROOT / "grading" / "capstone.toml"
+TIERS_FILE = ROOT / "grading" / "capstone" / "capstone.toml"
 DEVICES = ("cuda", "mps", "cpu")
-# TrainConfig fields a tier may set (phase 8's trainer interface); data_dir, out_dir, device, nonce,
-# max_seconds and progress are the engine's to set.
+WALL_CAP = 4      # a CPU run also stops at this many times its budget in wall time: a trainer that hangs uses no CPU
+# TrainConfig fields a tier may set (phase 8's trainer interface); data_dir, out_dir, device, nonce, seed (drawn
+# from the nonce, so that no two runs train alike), max_seconds, max_cpu_seconds and progress are the engine's.
 TRAIN_FIELDS = ("batch_size", "grad_accum_steps", "max_steps", "lr", "min_lr", "warmup_steps", "weight_decay",
-                "beta1", "beta2", "grad_clip", "eval_interval", "eval_batches", "dtype", "compile", "seed")
+                "beta1", "beta2", "grad_clip", "eval_interval", "eval_batches", "dtype", "compile")
 MODEL_FIELDS = ("n_layer", "n_head", "n_embd", "block_size", "vocab_size", "dropout", "bias")
 
 
 @dataclass(frozen=True)
 class Budget:
     device: str          # cuda | mps | cpu
-    seconds: float       # wall clock from spawning the trainer to its graded checkpoint
-    target: float        # validation loss to reach (the tier's unless the device overrides it)
+    seconds: float       # from spawning the trainer to its graded checkpoint, by `clock`
+    target: float        # test loss to reach (the tier's unless the device overrides it)
     basis: str           # where the figure comes from: measured (by whom, where) or an estimate (how)
     train: dict          # TrainConfig fields that replace the tier's on this device
     threads: int | None  # CPU threads for the trainer (OMP_NUM_THREADS); None: torch's default
+
+    @property
+    def clock(self) -> str:
+        """'cpu': user + system seconds of the trainer's process tree, which a busy machine does not inflate;
+        'wall': seconds on the engine's clock (a GPU's work does not show as CPU time)."""
+        return "cpu" if self.device == "cpu" else "wall"
+
+    @property
+    def wall_cap_s(self) -> float:
+        """Wall seconds after which a run stops whatever its clock says."""
+        return self.seconds * WALL_CAP if self.clock == "cpu" else self.seconds
+
+    def describe(self) -> str:
+        return f"{clock_text(self.seconds)} of {'CPU' if self.clock == 'cpu' else 'wall'} time"
 
 
 @dataclass(frozen=True)
@@ -55,7 +71,8 @@ class Tier:
 
     def spec(self) -> dict:
         """Everything that defines the tier, as plain data (sealed into each run record)."""
-        return {"name": self.name, "target": self.target, "data": self.data, "model": self.model,
+        return {"name": self.name, "title": self.title, "points": self.points, "target": self.target,
+                "grace_s": self.grace_s, "reserve_s": self.reserve_s, "data": self.data, "model": self.model,
                 "train": self.train, "eval": self.eval,
                 "budgets": {d: {"seconds": b.seconds, "target": b.target, "train": b.train, "threads": b.threads}
                             for d, b in self.budgets.items()}}
@@ -67,8 +84,7 @@ class Tier:
 def _check_keys(where: str, table: dict, allowed: tuple[str, ...]) -> None:
     unknown = sorted(set(table) - set(allowed))
     if unknown:
-        raise UsageError(f"{TIERS_FILE.name}: {where} has unknown field(s) {', '.join(unknown)}; "
-                         f"valid: {', '.join(allowed)}")
+        raise UsageError(f"{where} has unknown field(s) {', '.join(unknown)}; valid: {', '.join(allowed)}")
 
 
 def _tier(name: str, raw: dict) -> Tier:
@@ -79,7 +95,7 @@ def _tier(name: str, raw: dict) -> Tier:
         budgets = {}
         for device, table in raw["devices"].items():
             if device not in DEVICES:
-                raise UsageError(f"{TIERS_FILE.name}: tiers.{name}.devices.{device}: valid devices are {', '.join(DEVICES)}")
+                raise UsageError(f"tiers.{name}.devices.{device}: valid devices are {', '.join(DEVICES)}")
             table = dict(table)
             seconds, basis = float(table.pop("budget_s")), str(table.pop("basis", ""))
             target = float(table.pop("target", raw["target"]))
@@ -90,20 +106,50 @@ def _tier(name: str, raw: dict) -> Tier:
                     grace_s=float(raw["grace_s"]), reserve_s=float(raw["reserve_s"]), data=dict(raw["data"]),
                     model=model, train=train, eval=dict(raw["eval"]), budgets=budgets)
     except KeyError as err:
-        raise UsageError(f"{TIERS_FILE.name}: tier {name!r} lacks the field {err.args[0]!r}") from None
+        raise UsageError(f"tier {name!r} lacks the field {err.args[0]!r}") from None
+    except (TypeError, ValueError, AttributeError) as err:
+        raise UsageError(f"tier {name!r} has a field of the wrong kind ({err})") from None
 
 
-def load(path: Path = TIERS_FILE) -> dict[str, Tier]:
-    with open(path, "rb") as f:
-        raw = tomllib.load(f)
-    return {name: _tier(name, table) for name, table in raw["tiers"].items()}
+def load(path: Path | str | None = None) -> dict[str, Tier]:
+    """Every tier of the file (default: the workbook's), or a UsageError naming the file and what is wrong."""
+    path = Path(path or TIERS_FILE)
+    try:
+        with open(path, "rb") as f:
+            raw = tomllib.load(f)
+    except OSError as err:
+        raise UsageError(f"the tiers file {path} cannot be read ({err.strerror or err})") from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as err:
+        raise UsageError(f"the tiers file {path} is not valid TOML: {err}") from None
+    tables = raw.get("tiers")
+    if not isinstance(tables, dict) or not tables or not all(isinstance(t, dict) for t in tables.values()):
+        raise UsageError(f"the tiers file {path} has no [tiers.NAME] tables")
+    try:
+        return {name: _tier(name, table) for name, table in tables.items()}
+    except UsageError as err:
+        raise UsageError(f"the tiers file {path}: {err}") from None
 
 
-def get(name: str) -> Tier:
-    tiers = load()
+def get(name: str, path: Path | str | None = None) -> Tier:
+    tiers = load(path)
     if name not in tiers:
         raise UsageError(f"unknown tier {name!r}; valid tiers: {', '.join(tiers)}")
     return tiers[name]
+
+
+def ask_for_tier(device: str, path: Path | str | None = None) -> UsageError:
+    """The one line `make capstone` gives on a CPU when no tier was named (the default would be a day's run)."""
+    offers = [f"{t.name} ({t.budgets[device].describe()})" for t in load(path).values() if device in t.budgets]
+    return UsageError(f"say which tier: make capstone tier=NAME; on {device}: {'; '.join(offers) or 'no tier has a budget'}")
+
+
+def clock_text(seconds: float) -> str:
+    seconds = float(seconds)
+    if seconds < 600:
+        return f"{seconds:.0f} s"
+    if seconds < 7200:
+        return f"{seconds / 60:.1f} min"
+    return f"{seconds / 3600:.1f} h"
 
 
 def available_devices() -> list[str]:
@@ -148,14 +194,17 @@ def model_config(tier: Tier, vocab_size: int) -> dict:
     return config
 
 
-def train_config(tier: Tier, device: str, *, data_dir: Path, out_dir: Path, nonce: str, vocab_size: int,
+def train_config(tier: Tier, device: str, *, data_dir: Path, out_dir: Path, nonce: str, seed: int, vocab_size: int,
                  max_steps: int | None = None, progress: bool = True) -> dict:
-    """The keyword arguments of phase 8's TrainConfig for a run of `tier` on `device`."""
+    """The keyword arguments of phase 8's TrainConfig for a fresh run of `tier` on `device`: the trainer is
+    told to stop reserve_s before the budget, by the budget's clock."""
     budget = tier.budget(device)
+    limit = max(1.0, budget.seconds - tier.reserve_s)
     config = {"data_dir": str(data_dir), "out_dir": str(out_dir), **model_config(tier, vocab_size),
               **tier.train, **budget.train,
-              "device": device, "nonce": nonce, "progress": progress, "resume": False,
-              "max_seconds": max(1.0, budget.seconds - tier.reserve_s)}
+              "device": device, "nonce": nonce, "seed": seed, "progress": progress, "resume": False,
+              "max_seconds": None if budget.clock == "cpu" else limit,
+              "max_cpu_seconds": limit if budget.clock == "cpu" else None}
     if max_steps is not None:
         if max_steps < 1:
             raise UsageError(f"--max-steps must be a positive number of steps, got {max_steps}")
