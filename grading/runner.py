@@ -95,6 +95,11 @@ def describe(excinfo, tree: Path, check_s: int) -> tuple[str, str]:
     return "failed", f"{type(error).__name__}: {error}{_learner_location(excinfo, tree)}"
 
 
+def node_id(item) -> str:
+    """pytest's node id, with the file's path for a teacher's check outside the root (pytest gives '::name')."""
+    return item.nodeid if not item.nodeid.startswith("::") else f"{item.path}{item.nodeid}"
+
+
 class Collector:
     """Turns pytest's reports into CheckResults (in the child; the engine receives them as dicts)."""
 
@@ -102,8 +107,7 @@ class Collector:
         self.tree, self.check_s = tree, check_s
 
     def verdict(self, item, call) -> dict | None:
-        name = item.name.removeprefix("test_").replace("_", " ")
-        nodeid = item.nodeid if not item.nodeid.startswith("::") else f"{item.path}{item.nodeid}"  # outside the root
+        name, nodeid = item.name.removeprefix("test_").replace("_", " "), node_id(item)
         if call.excinfo is None:
             return asdict(CheckResult(nodeid, name, "passed")) if call.when == "call" else None
         if call.excinfo.errisinstance(_skip_exception()):  # a check that does not apply here (no GPU) is not counted,
@@ -164,11 +168,11 @@ class _Output(threading.Thread):
 
     def __init__(self, conn):
         super().__init__(daemon=True)
-        self.fd, self.head, self.tail, self.total = conn.fileno(), b"", b"", 0
+        self.conn, self.head, self.tail, self.total = conn, b"", b"", 0  # the connection owns the descriptor
 
     def run(self):
         try:
-            while chunk := os.read(self.fd, 65536):
+            while chunk := os.read(self.conn.fileno(), 65536):
                 self.total += len(chunk)
                 take = max(0, OUTPUT_KEEP - len(self.head))
                 self.head += chunk[:take]
@@ -311,6 +315,7 @@ class ChildRun:
             self.process.join()
             self.output.join(5)
             self.results_in.close()
+            self.output.conn.close()
         during = f" during check {self._name(self.current)}" if self.current else " before its checks ran"
         if cause:
             return cause
@@ -341,6 +346,12 @@ class ChildRun:
             checks.append(CheckResult(f"{self.exercise.id}::child", "checks", "failed",
                                       cause or "the checks reported nothing"))
         return ExerciseResult(self.exercise, checks, self.output.text(), cause)
+
+
+def _conftests(exercise: catalog.Exercise) -> list[str]:
+    """checks/conftest.py and the exercise's phase's own conftest (phase 8's one-thread fixture), as modules."""
+    nested = ROOT / "checks" / exercise.phase_dir / "conftest.py"
+    return ["checks.conftest"] + ([f"checks.{exercise.phase_dir}.conftest"] if nested.exists() else [])
 
 
 def _impl_label(impl: str, tree: Path) -> str:
@@ -379,7 +390,8 @@ def run(exercises, impl: str = "exercises", seed: int | None = None, extra: Path
             results.append(ExerciseResult(exercise))
             continue
         spec = dict(tree=str(tree), impl=_impl_label(impl, tree),
-                    files=[str(f) for f in files[exercise.id]], seed=seed, check_s=exercise.check_s,
+                    files=[str(f) for f in files[exercise.id]], conftests=_conftests(exercise),
+                    seed=seed, check_s=exercise.check_s,
                     keyword=keyword)
         child = ChildRun(ctx, exercise, spec)
         cause = child.wait()

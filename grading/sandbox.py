@@ -20,6 +20,8 @@ import os
 import sys
 from pathlib import Path
 
+import pytest
+
 from grading import ROOT
 
 PROTECTED = tuple(str(ROOT / d) + os.sep for d in ("checks", "solutions", "grading", "tests", "data"))
@@ -115,15 +117,20 @@ class Reporter:
         from grading.runner import Collector  # the verdict wording lives with the engine
 
         self.conn, self.collector = conn, Collector(tree, check_s)
+        self.real_stdout = sys.stdout
 
     def _send(self, *message):
         self.conn.send(message)
 
     def pytest_collection_finish(self, session):
-        self._send("collected", [item.nodeid for item in session.items])
+        from grading.runner import node_id
 
-    def pytest_runtest_logstart(self, nodeid, location):
-        self._send("start", nodeid)
+        self._send("collected", [node_id(item) for item in session.items])
+
+    def pytest_runtest_protocol(self, item, nextitem):
+        from grading.runner import node_id
+
+        self._send("start", node_id(item))
 
     def pytest_runtest_logfinish(self, nodeid, location):
         self._send("finish", nodeid)
@@ -138,8 +145,10 @@ class Reporter:
         if result:
             self._send("result", result)
 
+    @pytest.hookimpl(trylast=True)
     def pytest_configure(self, config):
-        self._send("seed", config.workbook_seed)
+        sys.stdout = self.real_stdout  # pytest's terminal report has been pointed at devnull; the learner's prints
+        self._send("seed", config.workbook_seed)  # go to the engine
 
 
 def _prepare(spec: dict, output) -> Path:
@@ -169,19 +178,20 @@ def _finish(results, code: int):
 def child_main(spec: dict, results, output):
     """Run one exercise's checks. spec: tree, impl, files, seed, check_s, keyword (see runner.run)."""
     tree = _prepare(spec, output)
-    import pytest
-
     os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"  # 0.1 s a child instead of 0.5: load only what checks use
-    args = [*spec["files"], "-p", "pytest_timeout", "-p", "no:terminal", "-p", "no:cacheprovider", "-s",
+    args = [*spec["files"], "-p", "pytest_timeout", "-p", "no:cacheprovider", "-s", "-qq", "-p", "no:warnings",
             "--rootdir", str(ROOT), "-c", str(ROOT / "pyproject.toml"), "--impl", spec["impl"],
             "--timeout", str(spec["check_s"])]
-    if any(not f.startswith(str(ROOT / "checks") + os.sep) for f in spec["files"]):
-        args += ["-p", "checks.conftest"]  # a teacher's checks outside the tree still get the fixtures
+    # The conftests of checks/ and of the exercise's phase, loaded as plugins: a teacher's checks outside the tree
+    # get the same fixtures, and pytest cannot register one conftest twice.
+    args += ["--noconftest", *[a for plugin in spec["conftests"] for a in ("-p", plugin)]]
     if spec["seed"] is not None:
         args += ["--seed", str(spec["seed"])]
     if spec["keyword"]:
         args += ["-k", spec["keyword"]]
-    _finish(results, pytest.main(args, plugins=[Reporter(results, tree, spec["check_s"])]))
+    reporter = Reporter(results, tree, spec["check_s"])
+    sys.stdout = open(os.devnull, "w")  # pytest's own progress report: the engine writes the report
+    _finish(results, pytest.main(args, plugins=[reporter]))
 
 
 def compare_main(spec: dict, results, output):
