@@ -29,9 +29,10 @@ LOG_TOLERANCE = 0.1                       # nats: claimed vs recomputed, beyond 
 SAMPLE = 1 << 16                          # weights sampled from the matrices to compare runs
 COPY_COSINE = 0.99                        # independently initialised runs are near 0, copies near 1
 HELD_OUT_GAP = 0.3                        # nats: test loss above validation loss beyond this is trained-on-val
-# Training FLOP/s no device reaches: per CPU-second on a CPU (a core's fp32 peak is 100-250 GFLOP/s), per
-# wall second on a GPU (dense bf16 peaks: H100 0.99, B200 2.25 PFLOP/s; Apple's M-series GPUs under 0.05).
-IMPLAUSIBLE_FLOPS = {"cpu": 5e11, "mps": 1e14, "cuda": 2.5e15}
+# Training FLOP/s no device reaches: per CPU-second on a CPU (a core's fp32 peak is 100-250 GFLOP/s; Apple's
+# matrix units reach more in large products, never for a whole training step), per wall second on a GPU
+# (dense bf16 peaks: H100 0.99, B200 2.25 PFLOP/s; Apple's M-series GPUs under 0.05).
+IMPLAUSIBLE_FLOPS = {"cpu": 1e12, "mps": 1e14, "cuda": 2.5e15}
 
 
 @dataclass
@@ -157,16 +158,26 @@ def earlier_copies(folder: Path, record: dict, sample: np.ndarray, sha256: str |
         if sha256 and info.get("sha256") == sha256:
             found.append(f"identical to run {other.name}'s checkpoint (the same sha256)")
             continue
-        path = other / SKETCH
-        if not info.get("sketch_sha256") or record_io.sha256_file(path) != info["sketch_sha256"]:
-            continue
-        try:
-            theirs_sample = np.load(path)
-        except (OSError, ValueError):
-            continue
-        if theirs_sample.shape == sample.shape and cosine(sample, theirs_sample) >= COPY_COSINE:
+        theirs_sample = _sample_of(other, info)
+        if theirs_sample is not None and theirs_sample.shape == sample.shape and cosine(sample, theirs_sample) >= COPY_COSINE:
             found.append(f"a copy of run {other.name}'s weights (cosine similarity {cosine(sample, theirs_sample):.4f})")
     return found
+
+
+def _sample_of(folder: Path, info: dict) -> np.ndarray | None:
+    """A run's weights sample: its sketch.npy when the record vouches for it, else from its checkpoint."""
+    import torch
+
+    path = folder / SKETCH
+    try:
+        if info.get("sketch_sha256") and record_io.sha256_file(path) == info["sketch_sha256"]:
+            return np.load(path)
+        ckpt_path = folder / str(info.get("file", record_io.CKPT))
+        if info.get("sha256") and record_io.sha256_file(ckpt_path) == info["sha256"]:
+            return weights_sample(torch.load(ckpt_path, map_location="cpu", weights_only=True).get("model"))
+    except Exception:  # noqa: BLE001 - a run that cannot be read is no evidence either way
+        return None
+    return None
 
 
 def flops_per_step(model, record: dict) -> float:

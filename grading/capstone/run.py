@@ -354,8 +354,8 @@ def start(tier_name: str | None, impl: str = "exercises", device: str | None = N
     impl_path = resolve(impl)
     budget = tier.budget(device)
     spec = tier.spec()
-    data_dir, meta = prepare_data(spec)
     record_io.seal({}, create_key=True)                      # a missing or damaged key stops here, before a run folder
+    data_dir, meta = prepare_data(spec)
     run_id, nonce, folder = record_io.new_run(tier.name)
     seed = int(nonce[:8], 16) % 2**31 if seed is None else seed
     mine = trainer_data(folder, data_dir, meta)
