@@ -109,3 +109,9 @@ def test_keeps_dtype_and_works_after_sum(impl, seed):
                f"{name}.grad after attention(q, k, v).sum().backward() is "
                f"{None if t.grad is None else (tuple(t.grad.shape), t.grad.dtype)}; expected {tuple(t.shape)} float32")
     assert_close(q.grad, torch.autograd.grad(torch_attention(q, k, v).sum(), q)[0], "q.grad in float32", rtol=1e-4, atol=1e-6)
+
+
+def compare_inputs(rng):
+    q, k, v = (torch.tensor(rng.normal(size=shape)) for shape in ((2, 4, 3), (2, 5, 3), (2, 5, 2)))
+    return [("attention(q (2, 4, 3), k (2, 5, 3), v (2, 5, 2))", "attention", (q, k, v), {}),
+            ("attention(q, k, v, causal mask) for q, k, v (2, 4, 3)", "attention", (q, q.clone(), q.clone(), causal(4)), {})]

@@ -135,3 +135,7 @@ def test_loaded_weights_are_leaves(impl, ref_tree, rng):
         expect(p.is_leaf and p.requires_grad, f"after from_value_mlp, {name} is_leaf={p.is_leaf}, "
                f"requires_grad={p.requires_grad}; expected a trainable leaf",
                mistake="copy into the existing parameters under torch.no_grad() (p.copy_(...)); do not replace them")
+
+
+def compare_inputs(rng):
+    return [(f"gradients({text}, [a, b, c])", "gradients", (f, inputs(rng)), {}) for text, f in EXPRESSIONS]

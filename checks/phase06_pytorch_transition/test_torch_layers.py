@@ -121,3 +121,8 @@ def test_feed_forward_equals_numpy(impl, numpy_tree, rng, approximate):
                  rtol=RTOL, atol=ATOL)
     compare_grads(impl.grads_to_numpy(ffn, list(params)), grads, f"against {whose} phase 5 feed_forward_backward",
                   mistake="grads_to_numpy transposes proj_s.weight.grad back to W_s's (in, out)")
+
+
+def compare_inputs(rng):
+    return [(f"torch_name({name!r})", "torch_name", (name,), {})
+            for name in ("attn.W_q", "ffn.b_2", "dec.1.ln_3.gamma", "tgt_embed", "W_out")]
