@@ -59,8 +59,9 @@ def _learner_on_stack(tree: str) -> bool:
     return False
 
 
-def install_guards(tree: Path):
-    """Refuse writes to the grading files, and the learner's reads of the reference, from now on."""
+def install_guards(tree: Path, learner_package: str):
+    """From now on, refuse writes to the grading files, and the learner's imports and reads of the reference.
+    learner_package: the name the learner's tree is imported under (grading.trees.package_name)."""
     tree_prefix = str(tree) + os.sep
     guard_reads = not (tree_prefix == SOLUTIONS)
     sys.dont_write_bytecode = True
@@ -81,13 +82,13 @@ def install_guards(tree: Path):
             raise Refused(f"a check run may not move files in checks/, solutions/ or the engine ({args[0]!r})")
 
     sys.addaudithook(audit)
-    learner_package = None
+    forbidden = FORBIDDEN_IMPORTS - {learner_package}
 
     def refuse_outside_imports(name: str, importer: str):
-        if name.partition(".")[0] in FORBIDDEN_IMPORTS - {learner_package} and learner_package and (
-                importer == learner_package or importer.startswith(learner_package + ".")):
-            raise Refused(f"{importer.replace('.', '/')}.py imports {name!r}: an exercise may import only its own "
-                          f"tree (relative imports) and libraries, not the reference, the checks or the engine")
+        if name.partition(".")[0] in forbidden and importer.partition(".")[0] == learner_package:
+            where = importer.partition(".")[2].replace(".", "/") or importer
+            raise Refused(f"{where}.py imports {name!r}: an exercise may import only its own tree (relative "
+                          f"imports) and libraries, not the reference, the checks or the engine")
 
     real_import, real_import_module = builtins.__import__, importlib.import_module
 
@@ -102,12 +103,6 @@ def install_guards(tree: Path):
         return real_import_module(name, package)
 
     builtins.__import__, importlib.import_module = guarded_import, guarded_import_module
-
-    def set_learner_package(name: str):
-        nonlocal learner_package
-        learner_package = name
-
-    return set_learner_package
 
 
 class Reporter:
@@ -162,8 +157,7 @@ def _prepare(spec: dict, output) -> Path:
     from grading import trees
 
     tree = Path(spec["tree"])
-    set_learner_package = install_guards(tree)
-    set_learner_package(trees.package_name(tree))
+    install_guards(tree, trees.package_name(tree))
     trees._IN_CHILD = True
     return tree
 
