@@ -15,7 +15,8 @@ class Attention(torch.autograd.Function):
 
     @staticmethod
     def forward(ctx, q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, mask: torch.Tensor | None = None):
-        """q (..., Tq, d), k (..., Tk, d), v (..., Tk, dv), mask boolean broadcastable to (..., Tq, Tk) or None.
+        """q (..., Tq, d), k (..., Tk, d), v (..., Tk, dv) with the same leading dims, mask boolean broadcastable
+        to (..., Tq, Tk) or None.
 
         Returns out (..., Tq, dv) with q's dtype and device. Saves q, k, v (save_for_backward) and the
         attention weights (a NumPy array on ctx) for the backward.
