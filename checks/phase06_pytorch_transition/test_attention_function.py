@@ -10,6 +10,7 @@ import pytest
 import torch
 
 from checks.helpers import assert_close, expect, fail
+from checks.phase06_pytorch_transition.common import numpy64
 
 # (batch dims, Tq, Tk, d, dv, causal): self-attention with and without the mask, and cross-attention shapes.
 CASES = [((2,), 4, 4, 3, 3, False), ((2, 2), 5, 5, 4, 2, True), ((1, 3), 3, 6, 4, 5, False)]
@@ -31,10 +32,6 @@ def torch_attention(q, k, v, mask=None):
     if mask is not None:
         scores = scores.masked_fill(~mask, float("-inf"))
     return scores.softmax(dim=-1) @ v
-
-
-def numpy64(t):
-    return t.detach().numpy()  # float64 as it is (checks.helpers.to_numpy would round a tensor to float32)
 
 
 @pytest.mark.parametrize("case", CASES, ids=IDS)
