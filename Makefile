@@ -48,7 +48,7 @@ test: $(STAMP)
 	@$(PY) -m pytest tests -q
 
 capstone: $(STAMP)
-	@$(PY) -m grading capstone $(if $(tier),--tier $(tier)) $(if $(impl),--impl $(impl)) $(if $(device),--device $(device))
+	@$(PY) -m grading capstone $(if $(resume),--resume $(resume)) $(if $(tier),--tier $(tier)) $(if $(impl),--impl $(impl)) $(if $(device),--device $(device))
 
 capstone-grade: $(STAMP)
 	@$(PY) -m grading capstone-grade $(if $(run),--run $(run))
