@@ -51,11 +51,14 @@ def test_greedy_decode_agrees_with_teacher_forcing(impl, ref_tree, rng):
     config = tiny_config(impl)
     params = transformer.init_params(config, rng, scale=0.5)
     src = rng.integers(0, 10, (8, 6))
+    for row, length in enumerate((1, 2, 3, 4)):
+        src[row, length:] = PAD
     pred = np.asarray(impl.greedy_decode(params, src, config))
     tgt_in = np.concatenate([np.full((8, 1), BOS), pred[:, :-1]], axis=1)
     logits, _ = transformer.transformer_forward(params, src, tgt_in, config)
     assert_close(pred, logits.argmax(axis=-1), "greedy_decode's predictions against the argmax of teacher-forced logits "
-                 "on [BOS, predictions]", mistake="feed back each step's argmax; decode the whole prefix every step")
+                 "on [BOS, predictions], 4 of 8 sources padded",
+                 mistake="feed back each step's argmax; decode the whole prefix every step, masking the source's padding")
 
 
 def test_short_training_matches_reference(impl, ref, rng, monkeypatch):
