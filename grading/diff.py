@@ -10,13 +10,23 @@ import numpy as np
 def to_numpy(value) -> np.ndarray:
     if hasattr(value, "detach"):  # a torch tensor, on any device, in any float type
         value = value.detach().cpu()
-        value = value.float() if value.is_floating_point() else value
-        return value.numpy()
+        if value.is_floating_point() and value.element_size() < 4:  # bfloat16 and float16 have no NumPy twin here
+            value = value.float()
+        return value.resolve_conj().numpy() if value.is_complex() else value.numpy()
     return np.asarray(value)
 
 
 def shape_text(a: np.ndarray) -> str:
     return f"shape {tuple(a.shape)}" if a.ndim else "a scalar"
+
+
+def _got_expected(g, e) -> str:
+    """'got 1.00000001, expected 1': as many digits as it takes to tell them apart (6, 10 or 17)."""
+    for digits in (6, 10, 17):
+        got, expected = f"{g:.{digits}g}", f"{e:.{digits}g}"
+        if got != expected:
+            break
+    return f"got {got}, expected {expected}"
 
 
 def _index(flat_mask_or_score: np.ndarray, shape) -> tuple:
@@ -52,8 +62,8 @@ def mismatch(got, expected, *, rtol: float = 1e-5, atol: float = 1e-8, check_dty
         idx = _index(wrong, e.shape)
         return (f"{int(wrong.sum())} of {e.size} entries differ; first{_where(idx) or ''}: "
                 f"got {g[idx]!r}, expected {e[idx]!r}")
-    g = g.astype(np.complex128 if "c" in (g.dtype.kind, e.dtype.kind) else np.float64)
-    e = e.astype(np.float64)
+    kind = np.complex128 if "c" in (g.dtype.kind, e.dtype.kind) else np.float64
+    g, e = g.astype(kind), e.astype(kind)
     g_nan, e_nan = np.isnan(g), np.isnan(e)
     if np.any(g_nan & ~e_nan):
         idx = _index(g_nan & ~e_nan, e.shape)
@@ -67,16 +77,17 @@ def mismatch(got, expected, *, rtol: float = 1e-5, atol: float = 1e-8, check_dty
         return (f"got {int((g_inf & ~e_inf).sum())} infinite entries (first{_where(idx)}), "
                 f"expected finite values")
     same_special = (g_nan & e_nan) | (g_inf & e_inf & (g == e))
-    error = np.where(same_special, 0.0, np.abs(g - e))
-    bad = error > atol + rtol * np.abs(np.where(e_inf, 0.0, e))
+    with np.errstate(invalid="ignore", over="ignore"):  # inf - inf where both are the same infinity
+        error = np.where(same_special, 0.0, np.abs(g - e))
+    bad = error > atol + rtol * np.where(e_inf, 0.0, np.abs(e))
     if not np.any(bad):
         return None
     idx = _index(np.where(bad, error, -1.0), e.shape)
     text = (f"{int(bad.sum())} of {e.size} entries off (rtol {rtol:g}, atol {atol:g}); "
-            f"largest error {float(error[idx]):.3g}{_where(idx)}: got {g[idx]:.6g}, expected {e[idx]:.6g}")
+            f"largest error {float(error[idx]):.3g}{_where(idx)}: {_got_expected(g[idx], e[idx])}")
     first_idx = _index(bad, e.shape)
     if first_idx and (first or first_idx != idx):
-        text += f"; first divergence{_where(first_idx)}: got {g[first_idx]:.6g}, expected {e[first_idx]:.6g}"
+        text += f"; first divergence{_where(first_idx)}: {_got_expected(g[first_idx], e[first_idx])}"
     return text
 
 
