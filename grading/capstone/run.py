@@ -393,6 +393,8 @@ def resume(run: str) -> int:
     if not record_io.seal_ok(record):
         raise UsageError(f"cannot resume {folder.name}: {record_io.RECORD} does not match the engine's seal (edited?)")
     status = record.get("status")
+    if not {"clock", "segments", "spent", "reserve_s"} <= set(record):
+        raise UsageError(f"run {folder.name} was recorded by an older engine and cannot be resumed; start a new one")
     if status not in RESUMABLE:
         raise UsageError(f"run {folder.name} ended '{status}'; only an interrupted or failed run resumes; "
                          f"start a new one: make capstone tier={record.get('tier')}")
@@ -478,7 +480,7 @@ def _segment(folder: Path, record: dict, config: dict, resume_step: int) -> int:
     watcher = Watcher(folder, record["target"], budget, clock, int(config["max_steps"]), resume_step)
     status, frozen = "finished", None
     handlers = {s: signal.signal(s, _raise_interrupted) for s in (signal.SIGTERM, signal.SIGHUP)}
-    child = None
+    child = clocks = None
     try:
         child = spawn(folder, impl_path, record["threads"])
         clocks = Clocks(child.pid, spent["wall_s"], spent["cpu_s"])
@@ -514,7 +516,7 @@ def _segment(folder: Path, record: dict, config: dict, resume_step: int) -> int:
         if child is not None:
             child.wait()
             _signal_group(child.pid, signal.SIGKILL)       # anything the trainer left running in its group
-    wall, cpu = clocks.after_exit() if child is not None else (spent["wall_s"], spent["cpu_s"])
+    wall, cpu = clocks.after_exit() if clocks is not None else (spent["wall_s"], spent["cpu_s"])
     watcher.poll(wall, cpu)
     watcher.event({"end": status, "wall_s": round(wall, 3), "cpu_s": round(cpu, 3),
                    "exit_code": child.returncode if child else None})
