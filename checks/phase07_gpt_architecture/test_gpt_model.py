@@ -10,7 +10,8 @@ import torch
 from torch.nn import functional as F
 
 from checks.helpers import assert_close, expect, fail
-from checks.phase07_gpt_architecture.common import SMALL, accelerators, hf_gpt2, one_thread, randomize_, tokens  # noqa: F401 - one_thread: autouse
+from checks.phase07_gpt_architecture.common import (SMALL, accelerators, hf_gpt2, one_thread, randomize_,  # noqa: F401
+                                                    require_written, tokens)  # one_thread: autouse
 
 GPT2_SMALL_PARAMETERS = 124_439_808  # Radford et al. (2019)'s "117M" model, counted exactly (see params check)
 
@@ -41,9 +42,15 @@ def test_state_dict_names_and_shapes(impl, ref):
     wrong = [k for k in expected if got[k] != expected[k]]
     expect(not wrong, f"state_dict()[{wrong[:1]}] has shape {got[wrong[0]] if wrong else ''}, "
            f"expected {expected[wrong[0]] if wrong else ''}")
+    model = learner_model(impl, ref, 0)          # the reference's weights load, and the model runs on them
+    with torch.no_grad():
+        logits, _ = model(torch.zeros(2, 3, dtype=torch.long))
+    expect(tuple(logits.shape) == (2, 3, SMALL["vocab_size"]), f"GPT(config)(idx (2, 3)) gave logits of shape "
+           f"{tuple(logits.shape)}, expected (2, 3, {SMALL['vocab_size']})")
 
 
 def test_head_is_tied_and_gpt2_small_has_124439808_parameters(impl):
+    require_written(impl.GPT, "tie_weights")
     model = impl.GPT(small(impl))
     expect(model.lm_head.weight is model.transformer.wte.weight,
            "model.lm_head.weight is not the same Parameter as model.transformer.wte.weight",
@@ -121,6 +128,7 @@ def test_causal_on_accelerator(impl, ref, seed):
 
 
 def test_gpt2_initialisation(impl, seed):
+    require_written(impl.GPT, "init_weights")
     torch.manual_seed(seed)
     n_layer = 6
     config = impl.GPTConfig(block_size=256, vocab_size=1000, n_layer=n_layer, n_head=4, n_embd=128)
@@ -148,6 +156,7 @@ def test_gpt2_initialisation(impl, seed):
 
 def test_loss_at_init_is_ln_vocab(impl, seed):
     """At init every next token is about equally likely, so the loss is about ln(50257) = 10.82."""
+    require_written(impl.GPT, "tie_weights", "init_weights")
     torch.manual_seed(seed)
     model = impl.GPT(impl.GPTConfig(block_size=32, vocab_size=50257, n_layer=2, n_head=2, n_embd=64))
     gen = torch.Generator().manual_seed(seed)

@@ -8,4 +8,4 @@ def numerical_gradient(f, x: np.ndarray, eps: float = 1e-5) -> np.ndarray:
     df/dx_i ~= (f(x + eps e_i) - f(x - eps e_i)) / (2 eps): the error is O(eps^2), against O(eps) one-sided.
     `x` is restored to its original values before returning.
     """
-    raise NotImplementedError("numerical_gradient: exercise 'numerical_gradient' not started. Hint: Nudge one coordinate up and down by eps and watch how f changes; do that for every coordinate.")
+    raise NotImplementedError("numerical_gradient is not written yet (exercise 'numerical_gradient'; hints: make hint ex=numerical_gradient)")

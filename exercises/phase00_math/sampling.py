@@ -8,4 +8,4 @@ def sample_categorical(probs: np.ndarray, n: int, generator: np.random.Generator
     Use only `generator` for randomness (so a seed reproduces the draw): one uniform u in [0, 1) per
     sample, and the first index whose cumulative probability exceeds u.
     """
-    raise NotImplementedError("sample_categorical: exercise 'sampling' not started. Hint: Lay the probabilities end to end on [0, 1); a uniform number lands in slot i with probability p_i.")
+    raise NotImplementedError("sample_categorical is not written yet (exercise 'sampling'; hints: make hint ex=sampling)")

@@ -6,12 +6,12 @@ A vector is a list of floats; a matrix is a list of rows (each a list of the sam
 
 def dot(u: list[float], v: list[float]) -> float:
     """u . v = sum_i u_i v_i. Raises ValueError when the lengths differ."""
-    raise NotImplementedError("dot: exercise 'vectors' not started. Hint: A dot product pairs up entries and adds the products; a matrix product is a grid of dot products.")
+    raise NotImplementedError("dot is not written yet (exercise 'vectors'; hints: make hint ex=vectors)")
 
 
 def transpose(a: list[list[float]]) -> list[list[float]]:
     """(m, n) -> (n, m): row i of the result is column i of `a`."""
-    raise NotImplementedError("transpose: exercise 'vectors' not started. Hint: A dot product pairs up entries and adds the products; a matrix product is a grid of dot products.")
+    raise NotImplementedError("transpose is not written yet (exercise 'vectors'; hints: make hint ex=vectors)")
 
 
 def matmul(a: list[list[float]], b: list[list[float]]) -> list[list[float]]:
@@ -19,4 +19,4 @@ def matmul(a: list[list[float]], b: list[list[float]]) -> list[list[float]]:
 
     Raises ValueError when the inner dimensions differ.
     """
-    raise NotImplementedError("matmul: exercise 'vectors' not started. Hint: A dot product pairs up entries and adds the products; a matrix product is a grid of dot products.")
+    raise NotImplementedError("matmul is not written yet (exercise 'vectors'; hints: make hint ex=vectors)")

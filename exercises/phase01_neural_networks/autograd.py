@@ -26,31 +26,31 @@ class Value:
 
     def __add__(self, other) -> "Value":
         """d(a + b)/da = 1, d(a + b)/db = 1."""
-        raise NotImplementedError("__add__: exercise 'autograd' not started. Hint: Each operation makes a new Value that remembers its inputs and a closure that pushes the output's gradient back to them.")
+        raise NotImplementedError("__add__ is not written yet (exercise 'autograd'; hints: make hint ex=autograd)")
 
     def __mul__(self, other) -> "Value":
         """d(a b)/da = b, d(a b)/db = a."""
-        raise NotImplementedError("__mul__: exercise 'autograd' not started. Hint: Each operation makes a new Value that remembers its inputs and a closure that pushes the output's gradient back to them.")
+        raise NotImplementedError("__mul__ is not written yet (exercise 'autograd'; hints: make hint ex=autograd)")
 
     def __pow__(self, exponent: float) -> "Value":
         """a ** k for a plain number k: d(a^k)/da = k a^(k-1)."""
-        raise NotImplementedError("__pow__: exercise 'autograd' not started. Hint: Each operation makes a new Value that remembers its inputs and a closure that pushes the output's gradient back to them.")
+        raise NotImplementedError("__pow__ is not written yet (exercise 'autograd'; hints: make hint ex=autograd)")
 
     def tanh(self) -> "Value":
         """d tanh(a)/da = 1 - tanh(a)^2."""
-        raise NotImplementedError("tanh: exercise 'autograd' not started. Hint: Each operation makes a new Value that remembers its inputs and a closure that pushes the output's gradient back to them.")
+        raise NotImplementedError("tanh is not written yet (exercise 'autograd'; hints: make hint ex=autograd)")
 
     def relu(self) -> "Value":
         """max(0, a); its derivative is 1 where a > 0 and 0 elsewhere."""
-        raise NotImplementedError("relu: exercise 'autograd' not started. Hint: Each operation makes a new Value that remembers its inputs and a closure that pushes the output's gradient back to them.")
+        raise NotImplementedError("relu is not written yet (exercise 'autograd'; hints: make hint ex=autograd)")
 
     def exp(self) -> "Value":
         """d exp(a)/da = exp(a)."""
-        raise NotImplementedError("exp: exercise 'autograd' not started. Hint: Each operation makes a new Value that remembers its inputs and a closure that pushes the output's gradient back to them.")
+        raise NotImplementedError("exp is not written yet (exercise 'autograd'; hints: make hint ex=autograd)")
 
     def log(self) -> "Value":
         """Natural log: d log(a)/da = 1 / a."""
-        raise NotImplementedError("log: exercise 'autograd' not started. Hint: Each operation makes a new Value that remembers its inputs and a closure that pushes the output's gradient back to them.")
+        raise NotImplementedError("log is not written yet (exercise 'autograd'; hints: make hint ex=autograd)")
 
     def backward(self) -> None:
         """Fill .grad of every Value this one depends on with d self / d that Value.
@@ -58,7 +58,7 @@ class Value:
         Set self.grad = 1, sort the graph topologically (every node after all the nodes it was made from),
         then call each node's _backward in reverse order, so that a node's grad is complete when it is used.
         """
-        raise NotImplementedError("backward: exercise 'autograd' not started. Hint: Each operation makes a new Value that remembers its inputs and a closure that pushes the output's gradient back to them.")
+        raise NotImplementedError("backward is not written yet (exercise 'autograd'; hints: make hint ex=autograd)")
 
     # The rest follow from the operations above.
     def __neg__(self):

@@ -19,12 +19,12 @@ def build_dataset(ids: np.ndarray, block_size: int) -> tuple[np.ndarray, np.ndar
 
     ids (L,) ints -> X (L - block_size, block_size), Y (L - block_size,).
     """
-    raise NotImplementedError("build_dataset: exercise 'char_mlp' not started. Hint: Look up a learned vector per character of the context, concatenate them, pass through a tanh layer, then predict the next character.")
+    raise NotImplementedError("build_dataset is not written yet (exercise 'char_mlp'; hints: make hint ex=char_mlp)")
 
 
 def unigram_loss(train_ids: np.ndarray, val_ids: np.ndarray, vocab_size: int) -> float:
     """The baseline to beat: mean -log P(c) on val_ids, P the add-one-smoothed character frequencies of train_ids."""
-    raise NotImplementedError("unigram_loss: exercise 'char_mlp' not started. Hint: Look up a learned vector per character of the context, concatenate them, pass through a tanh layer, then predict the next character.")
+    raise NotImplementedError("unigram_loss is not written yet (exercise 'char_mlp'; hints: make hint ex=char_mlp)")
 
 
 def init_params(vocab_size: int, block_size: int, n_embd: int, hidden: int, rng: np.random.Generator) -> dict:
@@ -43,7 +43,7 @@ def loss_and_grads(params: dict, X: np.ndarray, Y: np.ndarray) -> tuple[float, d
     -> logits = h W2 + b2 (N, V) -> mean cross-entropy. Returns (loss, grads with the keys of params).
     A character appearing several times in X collects the gradient of every appearance in its row of C.
     """
-    raise NotImplementedError("loss_and_grads: exercise 'char_mlp' not started. Hint: Look up a learned vector per character of the context, concatenate them, pass through a tanh layer, then predict the next character.")
+    raise NotImplementedError("loss_and_grads is not written yet (exercise 'char_mlp'; hints: make hint ex=char_mlp)")
 
 
 def evaluate(params: dict, X: np.ndarray, Y: np.ndarray, batch: int = 8192) -> float:

@@ -11,7 +11,7 @@ def xavier_init(fan_in: int, fan_out: int, rng: np.random.Generator) -> np.ndarr
 
     Var(W) = a^2 / 3 = 2 / (fan_in + fan_out). Returns (fan_in, fan_out).
     """
-    raise NotImplementedError("xavier_init: exercise 'init' not started. Hint: Pick the weights' scale so that each layer keeps the variance of the signal it passes on.")
+    raise NotImplementedError("xavier_init is not written yet (exercise 'init'; hints: make hint ex=init)")
 
 
 def he_init(fan_in: int, fan_out: int, rng: np.random.Generator) -> np.ndarray:
@@ -19,7 +19,7 @@ def he_init(fan_in: int, fan_out: int, rng: np.random.Generator) -> np.ndarray:
 
     Returns (fan_in, fan_out).
     """
-    raise NotImplementedError("he_init: exercise 'init' not started. Hint: Pick the weights' scale so that each layer keeps the variance of the signal it passes on.")
+    raise NotImplementedError("he_init is not written yet (exercise 'init'; hints: make hint ex=init)")
 
 
 def activation_stds(init, activation, depth: int, width: int, n: int, rng: np.random.Generator) -> np.ndarray:
@@ -28,7 +28,7 @@ def activation_stds(init, activation, depth: int, width: int, n: int, rng: np.ra
     init(fan_in, fan_out, rng) draws each W (width, width); activation maps an array to an array.
     Returns (depth,): the standard deviation of all activations after each layer.
     """
-    raise NotImplementedError("activation_stds: exercise 'init' not started. Hint: Pick the weights' scale so that each layer keeps the variance of the signal it passes on.")
+    raise NotImplementedError("activation_stds is not written yet (exercise 'init'; hints: make hint ex=init)")
 
 
 def main() -> None:

@@ -14,11 +14,11 @@ class Neuron:
 
     def __call__(self, x: list) -> Value:
         """x: a list of nin numbers or Values -> one Value."""
-        raise NotImplementedError("__call__: exercise 'mlp' not started. Hint: A neuron is a weighted sum plus bias through tanh; a layer is a list of neurons; an MLP chains layers.")
+        raise NotImplementedError("__call__ is not written yet (exercise 'mlp'; hints: make hint ex=mlp)")
 
     def parameters(self) -> list[Value]:
         """The weights then the bias."""
-        raise NotImplementedError("parameters: exercise 'mlp' not started. Hint: A neuron is a weighted sum plus bias through tanh; a layer is a list of neurons; an MLP chains layers.")
+        raise NotImplementedError("parameters is not written yet (exercise 'mlp'; hints: make hint ex=mlp)")
 
 
 class Layer:
@@ -29,11 +29,11 @@ class Layer:
 
     def __call__(self, x: list) -> list[Value]:
         """x: nin numbers or Values -> a list of nout Values."""
-        raise NotImplementedError("__call__: exercise 'mlp' not started. Hint: A neuron is a weighted sum plus bias through tanh; a layer is a list of neurons; an MLP chains layers.")
+        raise NotImplementedError("__call__ is not written yet (exercise 'mlp'; hints: make hint ex=mlp)")
 
     def parameters(self) -> list[Value]:
         """Every neuron's parameters, neuron by neuron."""
-        raise NotImplementedError("parameters: exercise 'mlp' not started. Hint: A neuron is a weighted sum plus bias through tanh; a layer is a list of neurons; an MLP chains layers.")
+        raise NotImplementedError("parameters is not written yet (exercise 'mlp'; hints: make hint ex=mlp)")
 
 
 class MLP:
@@ -45,11 +45,11 @@ class MLP:
 
     def __call__(self, x: list) -> list[Value]:
         """x: nin numbers or Values -> a list of nouts[-1] Values."""
-        raise NotImplementedError("__call__: exercise 'mlp' not started. Hint: A neuron is a weighted sum plus bias through tanh; a layer is a list of neurons; an MLP chains layers.")
+        raise NotImplementedError("__call__ is not written yet (exercise 'mlp'; hints: make hint ex=mlp)")
 
     def parameters(self) -> list[Value]:
         """Every layer's parameters, layer by layer."""
-        raise NotImplementedError("parameters: exercise 'mlp' not started. Hint: A neuron is a weighted sum plus bias through tanh; a layer is a list of neurons; an MLP chains layers.")
+        raise NotImplementedError("parameters is not written yet (exercise 'mlp'; hints: make hint ex=mlp)")
 
     def zero_grad(self) -> None:
         for p in self.parameters():

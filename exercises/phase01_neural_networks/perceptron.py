@@ -4,7 +4,7 @@ import numpy as np
 
 def perceptron_predict(X: np.ndarray, w: np.ndarray, b: float) -> np.ndarray:
     """Labels in {-1, +1}: +1 where w . x + b > 0, else -1. X (N, D), w (D,) -> (N,) ints."""
-    raise NotImplementedError("perceptron_predict: exercise 'perceptron' not started. Hint: Predict with the sign of a weighted sum; when a prediction is wrong, move the weights towards the example's label.")
+    raise NotImplementedError("perceptron_predict is not written yet (exercise 'perceptron'; hints: make hint ex=perceptron)")
 
 
 def perceptron_update(x: np.ndarray, y: int, w: np.ndarray, b: float, lr: float = 1.0) -> tuple[np.ndarray, float]:
@@ -12,7 +12,7 @@ def perceptron_update(x: np.ndarray, y: int, w: np.ndarray, b: float, lr: float 
 
     Only a mistake teaches: if y (w . x + b) <= 0 the weights move towards y x, otherwise they stay.
     """
-    raise NotImplementedError("perceptron_update: exercise 'perceptron' not started. Hint: Predict with the sign of a weighted sum; when a prediction is wrong, move the weights towards the example's label.")
+    raise NotImplementedError("perceptron_update is not written yet (exercise 'perceptron'; hints: make hint ex=perceptron)")
 
 
 def perceptron_train(X: np.ndarray, y: np.ndarray, epochs: int = 100, lr: float = 1.0) -> tuple[np.ndarray, float, list[int]]:
@@ -21,4 +21,4 @@ def perceptron_train(X: np.ndarray, y: np.ndarray, epochs: int = 100, lr: float 
     Returns (w, b, mistakes) where mistakes[e] counts the examples epoch e got wrong before updating.
     Stops after the first epoch without a mistake (the data is then separated).
     """
-    raise NotImplementedError("perceptron_train: exercise 'perceptron' not started. Hint: Predict with the sign of a weighted sum; when a prediction is wrong, move the weights towards the example's label.")
+    raise NotImplementedError("perceptron_train is not written yet (exercise 'perceptron'; hints: make hint ex=perceptron)")

@@ -20,7 +20,7 @@ def sgd_momentum_step(params: dict, grads: dict, velocities: dict, lr: float, mo
 
     params, grads, velocities: dicts of arrays with the same keys and shapes (velocities start at zero).
     """
-    raise NotImplementedError("sgd_momentum_step: exercise 'training' not started. Hint: Momentum keeps a running velocity of past gradients and moves the parameters along it.")
+    raise NotImplementedError("sgd_momentum_step is not written yet (exercise 'training'; hints: make hint ex=training)")
 
 
 def init_two_layer(n_in: int, hidden: int, n_out: int, rng: np.random.Generator) -> dict:
@@ -34,7 +34,7 @@ def two_layer_loss(params: dict, X: np.ndarray, y: np.ndarray) -> tuple[float, d
 
     Chain the layers' forward passes, then their backward passes in reverse order.
     """
-    raise NotImplementedError("two_layer_loss: exercise 'training' not started. Hint: Momentum keeps a running velocity of past gradients and moves the parameters along it.")
+    raise NotImplementedError("two_layer_loss is not written yet (exercise 'training'; hints: make hint ex=training)")
 
 
 def predict(params: dict, X: np.ndarray) -> np.ndarray:

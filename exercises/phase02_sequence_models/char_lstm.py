@@ -38,7 +38,7 @@ def loss_and_grads(params: dict, X: np.ndarray, Y: np.ndarray) -> tuple[float, d
     one_hot(X) -> lstm_forward -> logits = hs Wy + by (N, T, V) -> loss over all N T positions;
     then the same path backwards. Returns (loss, grads with the keys of params).
     """
-    raise NotImplementedError("loss_and_grads: exercise 'char_lstm' not started. Hint: Read one-hot characters with your LSTM, read the next character's logits off every hidden state, and backpropagate the mean cross-entropy; sample by dividing logits by a temperature.")
+    raise NotImplementedError("loss_and_grads is not written yet (exercise 'char_lstm'; hints: make hint ex=char_lstm)")
 
 
 def sample_next(logits: np.ndarray, temperature: float, rng: np.random.Generator) -> int:
@@ -47,7 +47,7 @@ def sample_next(logits: np.ndarray, temperature: float, rng: np.random.Generator
     temperature 1 samples the model as it is; below 1 sharpens it towards the most likely character;
     0 means greedy: return the argmax (no division by zero). logits (V,).
     """
-    raise NotImplementedError("sample_next: exercise 'char_lstm' not started. Hint: Read one-hot characters with your LSTM, read the next character's logits off every hidden state, and backpropagate the mean cross-entropy; sample by dividing logits by a temperature.")
+    raise NotImplementedError("sample_next is not written yet (exercise 'char_lstm'; hints: make hint ex=char_lstm)")
 
 
 def generate(params: dict, prefix: list[int], n: int, temperature: float, rng: np.random.Generator) -> list[int]:
@@ -55,7 +55,7 @@ def generate(params: dict, prefix: list[int], n: int, temperature: float, rng: n
 
     Returns the n new ids (the prefix excluded). prefix must hold at least one id.
     """
-    raise NotImplementedError("generate: exercise 'char_lstm' not started. Hint: Read one-hot characters with your LSTM, read the next character's logits off every hidden state, and backpropagate the mean cross-entropy; sample by dividing logits by a temperature.")
+    raise NotImplementedError("generate is not written yet (exercise 'char_lstm'; hints: make hint ex=char_lstm)")
 
 
 def random_windows(ids: np.ndarray, batch: int, T: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:

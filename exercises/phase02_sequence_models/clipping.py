@@ -14,7 +14,7 @@ def clip_by_global_norm(grads: list[np.ndarray], max_norm: float) -> tuple[list[
     The direction of the full gradient is kept; only its length is capped. Returns (new arrays, total norm
     before clipping). The inputs are not modified.
     """
-    raise NotImplementedError("clip_by_global_norm: exercise 'clipping' not started. Hint: Backpropagating through T steps multiplies the gradient by T Jacobians: it shrinks or grows geometrically. Clipping caps the length of the whole gradient.")
+    raise NotImplementedError("clip_by_global_norm is not written yet (exercise 'clipping'; hints: make hint ex=clipping)")
 
 
 def gradient_norms_through_time(Wh: np.ndarray, hs: np.ndarray, dh_last: np.ndarray) -> np.ndarray:
@@ -23,7 +23,7 @@ def gradient_norms_through_time(Wh: np.ndarray, hs: np.ndarray, dh_last: np.ndar
     hs (T, H): the hidden states h_0 .. h_{T-1} of one sequence (h_t = tanh(... + h_{t-1} Wh)); dh_last (H,):
     d loss / d h_{T-1}. Going back one step: dh_{t-1} = (dh_t * (1 - h_t^2)) Wh^T. Returns (T,) norms.
     """
-    raise NotImplementedError("gradient_norms_through_time: exercise 'clipping' not started. Hint: Backpropagating through T steps multiplies the gradient by T Jacobians: it shrinks or grows geometrically. Clipping caps the length of the whole gradient.")
+    raise NotImplementedError("gradient_norms_through_time is not written yet (exercise 'clipping'; hints: make hint ex=clipping)")
 
 
 def demo(T: int = 50, H: int = 64, seed: int = 0) -> None:

@@ -13,9 +13,9 @@ from .lstm import sigmoid
 
 def gru_step_forward(x, h_prev, Wx, Wh, b):
     """x (N, D), h_prev (N, H) -> (h (N, H), cache)."""
-    raise NotImplementedError("gru_step_forward: exercise 'gru' not started. Hint: Two gates: reset decides how much of the past the candidate may read, update interpolates between the old state and the candidate.")
+    raise NotImplementedError("gru_step_forward is not written yet (exercise 'gru'; hints: make hint ex=gru)")
 
 
 def gru_step_backward(dh, cache):
     """dh (N, H) -> (dx (N, D), dh_prev (N, H), dWx, dWh, db)."""
-    raise NotImplementedError("gru_step_backward: exercise 'gru' not started. Hint: Two gates: reset decides how much of the past the candidate may read, update interpolates between the old state and the candidate.")
+    raise NotImplementedError("gru_step_backward is not written yet (exercise 'gru'; hints: make hint ex=gru)")

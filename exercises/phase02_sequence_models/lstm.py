@@ -21,12 +21,12 @@ def lstm_step_forward(x, h_prev, c_prev, Wx, Wh, b):
 
     i, f, o = sigmoid of their slices of a; g = tanh of its slice; c = f c_prev + i g; h = o tanh(c).
     """
-    raise NotImplementedError("lstm_step_forward: exercise 'lstm' not started. Hint: Gates (sigmoids) decide what to write into a memory cell, what to forget from it, and what to show; the cell is updated by addition.")
+    raise NotImplementedError("lstm_step_forward is not written yet (exercise 'lstm'; hints: make hint ex=lstm)")
 
 
 def lstm_step_backward(dh, dc, cache):
     """dh, dc (N, H): gradients arriving at h and c -> (dx, dh_prev, dc_prev, dWx, dWh, db)."""
-    raise NotImplementedError("lstm_step_backward: exercise 'lstm' not started. Hint: Gates (sigmoids) decide what to write into a memory cell, what to forget from it, and what to show; the cell is updated by addition.")
+    raise NotImplementedError("lstm_step_backward is not written yet (exercise 'lstm'; hints: make hint ex=lstm)")
 
 
 def lstm_forward(x, h0, Wx, Wh, b, c0=None):
@@ -34,7 +34,7 @@ def lstm_forward(x, h0, Wx, Wh, b, c0=None):
 
     Returns (hs (N, T, H): every hidden state, cT (N, H): the last cell state, caches: one per step).
     """
-    raise NotImplementedError("lstm_forward: exercise 'lstm' not started. Hint: Gates (sigmoids) decide what to write into a memory cell, what to forget from it, and what to show; the cell is updated by addition.")
+    raise NotImplementedError("lstm_forward is not written yet (exercise 'lstm'; hints: make hint ex=lstm)")
 
 
 def lstm_backward(dhs, caches, dhT=None, dcT=None):
@@ -42,4 +42,4 @@ def lstm_backward(dhs, caches, dhT=None, dcT=None):
 
     Returns (dx (N, T, D), dh0, dc0, dWx, dWh, db).
     """
-    raise NotImplementedError("lstm_backward: exercise 'lstm' not started. Hint: Gates (sigmoids) decide what to write into a memory cell, what to forget from it, and what to show; the cell is updated by addition.")
+    raise NotImplementedError("lstm_backward is not written yet (exercise 'lstm'; hints: make hint ex=lstm)")

@@ -15,4 +15,4 @@ def adam_step(params: dict, grads: dict, state: dict, lr: float, betas=(0.9, 0.9
     state starts as {} and keeps the step count state["t"] and each parameter's moments state["m_" + name],
     state["v_" + name] (arrays shaped like the parameter) between calls. Returns None.
     """
-    raise NotImplementedError("adam_step: exercise 'adam' not started. Hint: Keep a running mean of each gradient and of its square; step by their ratio, so every parameter moves by about lr whatever its gradient's scale.")
+    raise NotImplementedError("adam_step is not written yet (exercise 'adam'; hints: make hint ex=adam)")

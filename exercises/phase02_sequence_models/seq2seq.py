@@ -57,12 +57,12 @@ def loss_and_grads(params: dict, src: np.ndarray, tgt_in: np.ndarray, tgt_out: n
     -> logits = hs Wy + by (N, L, 10). Backward: decoder first; the gradient reaching the decoder's initial
     (h, c) is the encoder's only gradient, arriving at its final state.
     """
-    raise NotImplementedError("loss_and_grads: exercise 'seq2seq' not started. Hint: One LSTM reads the source into its final state; a second LSTM starts from that state and writes the target, fed the true previous token while training.")
+    raise NotImplementedError("loss_and_grads is not written yet (exercise 'seq2seq'; hints: make hint ex=seq2seq)")
 
 
 def greedy_decode(params: dict, src: np.ndarray) -> np.ndarray:
     """Encode src (N, L); decode L tokens from BOS, feeding back each step's argmax. Returns (N, L) digits."""
-    raise NotImplementedError("greedy_decode: exercise 'seq2seq' not started. Hint: One LSTM reads the source into its final state; a second LSTM starts from that state and writes the target, fed the true previous token while training.")
+    raise NotImplementedError("greedy_decode is not written yet (exercise 'seq2seq'; hints: make hint ex=seq2seq)")
 
 
 def exact_match(pred: np.ndarray, target: np.ndarray) -> float:

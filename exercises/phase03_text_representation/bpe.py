@@ -23,7 +23,7 @@ _SPLITTER = regex.compile(GPT2_PATTERN)
 
 def pretokenize(text: str) -> list[str]:
     """GPT-2's regex split: "Hello world's 42" -> ['Hello', ' world', "'s", ' 42']. Joined, they give text back."""
-    raise NotImplementedError("pretokenize: exercise 'bpe' not started. Hint: Start from the 256 bytes; repeatedly glue the most frequent adjacent pair into a new token. Encoding replays the merges, earliest learned first.")
+    raise NotImplementedError("pretokenize is not written yet (exercise 'bpe'; hints: make hint ex=bpe)")
 
 
 def bytes_to_unicode() -> dict[int, str]:
@@ -32,22 +32,22 @@ def bytes_to_unicode() -> dict[int, str]:
     The 188 bytes that print as themselves ('!'..'~', '¡'..'¬', '®'..'ÿ') map to chr(byte); the other
     68 (controls, space, ...) map to chr(256), chr(257), ... in byte order. So a space is 'Ġ' (chr(288)).
     """
-    raise NotImplementedError("bytes_to_unicode: exercise 'bpe' not started. Hint: Start from the 256 bytes; repeatedly glue the most frequent adjacent pair into a new token. Encoding replays the merges, earliest learned first.")
+    raise NotImplementedError("bytes_to_unicode is not written yet (exercise 'bpe'; hints: make hint ex=bpe)")
 
 
 def get_pair_counts(word_counts: dict[tuple[int, ...], int]) -> Counter:
     """Adjacent pairs over all words, each weighted by its word's count: {(1, 2, 1, 2): 3} -> {(1, 2): 6, (2, 1): 3}."""
-    raise NotImplementedError("get_pair_counts: exercise 'bpe' not started. Hint: Start from the 256 bytes; repeatedly glue the most frequent adjacent pair into a new token. Encoding replays the merges, earliest learned first.")
+    raise NotImplementedError("get_pair_counts is not written yet (exercise 'bpe'; hints: make hint ex=bpe)")
 
 
 def merge(ids, pair: tuple[int, int], new_id: int) -> list[int]:
     """Replace every occurrence of `pair` in `ids`, left to right without overlap: [1, 1, 1], (1, 1), 9 -> [9, 1]."""
-    raise NotImplementedError("merge: exercise 'bpe' not started. Hint: Start from the 256 bytes; repeatedly glue the most frequent adjacent pair into a new token. Encoding replays the merges, earliest learned first.")
+    raise NotImplementedError("merge is not written yet (exercise 'bpe'; hints: make hint ex=bpe)")
 
 
 def best_pair(counts) -> tuple[int, int]:
     """The most frequent pair; ties go to the smallest pair (compared as tuples), so training is deterministic."""
-    raise NotImplementedError("best_pair: exercise 'bpe' not started. Hint: Start from the 256 bytes; repeatedly glue the most frequent adjacent pair into a new token. Encoding replays the merges, earliest learned first.")
+    raise NotImplementedError("best_pair is not written yet (exercise 'bpe'; hints: make hint ex=bpe)")
 
 
 def train_merges_naive(word_counts: dict[tuple[int, ...], int], num_merges: int, first_id: int = 256) -> list[tuple[int, int]]:
@@ -56,7 +56,7 @@ def train_merges_naive(word_counts: dict[tuple[int, ...], int], num_merges: int,
     Returns the merged pairs in order; merge k creates id first_id + k. Stops early when no pair is left.
     Cost: every merge rescans the whole corpus. The reference for `train_merges`, which must agree with it.
     """
-    raise NotImplementedError("train_merges_naive: exercise 'bpe' not started. Hint: Start from the 256 bytes; repeatedly glue the most frequent adjacent pair into a new token. Encoding replays the merges, earliest learned first.")
+    raise NotImplementedError("train_merges_naive is not written yet (exercise 'bpe'; hints: make hint ex=bpe)")
 
 
 def train_merges(word_counts: dict[tuple[int, ...], int], num_merges: int, first_id: int = 256) -> list[tuple[int, int]]:
@@ -66,7 +66,7 @@ def train_merges(word_counts: dict[tuple[int, ...], int], num_merges: int, first
     Keep `where[pair]` = the words that (may) hold `pair`, and a heap of (-count, pair) entries; an entry is
     stale when its count no longer equals counts[pair], and is skipped when popped.
     """
-    raise NotImplementedError("train_merges: exercise 'bpe' not started. Hint: Start from the 256 bytes; repeatedly glue the most frequent adjacent pair into a new token. Encoding replays the merges, earliest learned first.")
+    raise NotImplementedError("train_merges is not written yet (exercise 'bpe'; hints: make hint ex=bpe)")
 
 
 class BPETokenizer:
@@ -92,20 +92,20 @@ class BPETokenizer:
         """Learn vocab_size - 256 merges from `text` (pre-tokenised, so merges stay inside words). Returns self."""
         if vocab_size < 256:
             raise ValueError(f"vocab_size must be at least 256 (one id per byte), got {vocab_size}")
-        raise NotImplementedError("train: exercise 'bpe' not started. Hint: Start from the 256 bytes; repeatedly glue the most frequent adjacent pair into a new token. Encoding replays the merges, earliest learned first.")
+        raise NotImplementedError("train is not written yet (exercise 'bpe'; hints: make hint ex=bpe)")
 
     def encode_chunk(self, chunk: bytes) -> list[int]:
         """Ids of one pre-token: start from its bytes, then repeatedly merge the adjacent pair of LOWEST rank
         (the earliest learned) until no adjacent pair has a merge."""
-        raise NotImplementedError("encode_chunk: exercise 'bpe' not started. Hint: Start from the 256 bytes; repeatedly glue the most frequent adjacent pair into a new token. Encoding replays the merges, earliest learned first.")
+        raise NotImplementedError("encode_chunk is not written yet (exercise 'bpe'; hints: make hint ex=bpe)")
 
     def encode(self, text: str) -> list[int]:
         """str -> ids: pre-tokenise, UTF-8 encode each piece, BPE each piece (cached: words repeat a lot)."""
-        raise NotImplementedError("encode: exercise 'bpe' not started. Hint: Start from the 256 bytes; repeatedly glue the most frequent adjacent pair into a new token. Encoding replays the merges, earliest learned first.")
+        raise NotImplementedError("encode is not written yet (exercise 'bpe'; hints: make hint ex=bpe)")
 
     def decode(self, ids) -> str:
         """ids -> str: join the ids' bytes, then UTF-8 decode (invalid sequences become U+FFFD)."""
-        raise NotImplementedError("decode: exercise 'bpe' not started. Hint: Start from the 256 bytes; repeatedly glue the most frequent adjacent pair into a new token. Encoding replays the merges, earliest learned first.")
+        raise NotImplementedError("decode is not written yet (exercise 'bpe'; hints: make hint ex=bpe)")
 
     @classmethod
     def gpt2(cls) -> "BPETokenizer":
@@ -118,4 +118,4 @@ class BPETokenizer:
         files = gpt2_files()
         encoder = json.loads(files["encoder.json"].read_text(encoding="utf-8"))
         merge_lines = files["vocab.bpe"].read_text(encoding="utf-8").splitlines()[1:]
-        raise NotImplementedError("gpt2: exercise 'bpe' not started. Hint: Start from the 256 bytes; repeatedly glue the most frequent adjacent pair into a new token. Encoding replays the merges, earliest learned first.")
+        raise NotImplementedError("gpt2 is not written yet (exercise 'bpe'; hints: make hint ex=bpe)")

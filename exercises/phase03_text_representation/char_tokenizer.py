@@ -10,7 +10,7 @@ class CharTokenizer:
     """
 
     def __init__(self, text: str):
-        raise NotImplementedError("__init__: exercise 'char_tokenizer' not started. Hint: The vocabulary is every distinct character of the training text; a character's id is its position in sorted order.")
+        raise NotImplementedError("__init__ is not written yet (exercise 'char_tokenizer'; hints: make hint ex=char_tokenizer)")
 
     @property
     def vocab_size(self) -> int:
@@ -18,8 +18,8 @@ class CharTokenizer:
 
     def encode(self, text: str) -> list[int]:
         """str -> list of ids. A character outside the vocabulary raises ValueError naming it and its position."""
-        raise NotImplementedError("encode: exercise 'char_tokenizer' not started. Hint: The vocabulary is every distinct character of the training text; a character's id is its position in sorted order.")
+        raise NotImplementedError("encode is not written yet (exercise 'char_tokenizer'; hints: make hint ex=char_tokenizer)")
 
     def decode(self, ids) -> str:
         """list of ids -> str. An id outside 0..vocab_size-1 raises ValueError naming it."""
-        raise NotImplementedError("decode: exercise 'char_tokenizer' not started. Hint: The vocabulary is every distinct character of the training text; a character's id is its position in sorted order.")
+        raise NotImplementedError("decode is not written yet (exercise 'char_tokenizer'; hints: make hint ex=char_tokenizer)")

@@ -7,7 +7,7 @@ def embedding_forward(weight: np.ndarray, ids: np.ndarray) -> np.ndarray:
 
     The same as one_hot(ids) @ weight, without building the (*S, V) one-hot matrix.
     """
-    raise NotImplementedError("embedding_forward: exercise 'embedding_lookup' not started. Hint: An embedding is a table with a row per token; the forward pass picks rows, the backward pass sends each upstream gradient back to the row it came from.")
+    raise NotImplementedError("embedding_forward is not written yet (exercise 'embedding_lookup'; hints: make hint ex=embedding_lookup)")
 
 
 def embedding_backward(dout: np.ndarray, ids: np.ndarray, vocab_size: int) -> np.ndarray:
@@ -16,4 +16,4 @@ def embedding_backward(dout: np.ndarray, ids: np.ndarray, vocab_size: int) -> np
     Row v of dweight is the sum of dout over every position where ids == v; rows of unused ids are zero.
     Beware `dweight[ids] += dout`: with repeated ids NumPy keeps only one of the additions.
     """
-    raise NotImplementedError("embedding_backward: exercise 'embedding_lookup' not started. Hint: An embedding is a table with a row per token; the forward pass picks rows, the backward pass sends each upstream gradient back to the row it came from.")
+    raise NotImplementedError("embedding_backward is not written yet (exercise 'embedding_lookup'; hints: make hint ex=embedding_lookup)")

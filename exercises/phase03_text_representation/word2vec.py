@@ -13,12 +13,12 @@ def skipgram_pairs(ids, window: int) -> tuple[np.ndarray, np.ndarray]:
     ids (N,) -> (centres (P,), contexts (P,)), ordered by centre position, then context position.
     [7, 8, 9] with window 1 -> centres [7, 8, 8, 9], contexts [8, 7, 9, 8].
     """
-    raise NotImplementedError("skipgram_pairs: exercise 'word2vec' not started. Hint: Make a true (centre, context) pair score high and K random 'noise' words score low; words used in the same contexts end up with similar vectors.")
+    raise NotImplementedError("skipgram_pairs is not written yet (exercise 'word2vec'; hints: make hint ex=word2vec)")
 
 
 def noise_distribution(counts: np.ndarray, power: float = 0.75) -> np.ndarray:
     """Negative-sampling distribution: unigram counts (V,) raised to 3/4, normalised (Mikolov et al. 2013)."""
-    raise NotImplementedError("noise_distribution: exercise 'word2vec' not started. Hint: Make a true (centre, context) pair score high and K random 'noise' words score low; words used in the same contexts end up with similar vectors.")
+    raise NotImplementedError("noise_distribution is not written yet (exercise 'word2vec'; hints: make hint ex=word2vec)")
 
 
 def sgns_loss_and_grads(W_in: np.ndarray, W_out: np.ndarray, centres: np.ndarray, contexts: np.ndarray,
@@ -30,7 +30,7 @@ def sgns_loss_and_grads(W_in: np.ndarray, W_out: np.ndarray, centres: np.ndarray
     v_b = W_in[centres[b]], u_b = W_out[contexts[b]], n_bk = W_out[negatives[b, k]].
     Returns (loss, dW_in (V, D), dW_out (V, D)).
     """
-    raise NotImplementedError("sgns_loss_and_grads: exercise 'word2vec' not started. Hint: Make a true (centre, context) pair score high and K random 'noise' words score low; words used in the same contexts end up with similar vectors.")
+    raise NotImplementedError("sgns_loss_and_grads is not written yet (exercise 'word2vec'; hints: make hint ex=word2vec)")
 
 
 def train_word2vec(ids, vocab_size: int, dim: int = 16, window: int = 2, negatives: int = 5, epochs: int = 3,
@@ -41,10 +41,10 @@ def train_word2vec(ids, vocab_size: int, dim: int = 16, window: int = 2, negativ
     from `noise_distribution` of the corpus counts; pairs are shuffled every epoch.
     """
     rng = np.random.default_rng(0) if rng is None else rng
-    raise NotImplementedError("train_word2vec: exercise 'word2vec' not started. Hint: Make a true (centre, context) pair score high and K random 'noise' words score low; words used in the same contexts end up with similar vectors.")
+    raise NotImplementedError("train_word2vec is not written yet (exercise 'word2vec'; hints: make hint ex=word2vec)")
 
 
 def nearest_neighbours(W: np.ndarray, query: int, k: int) -> np.ndarray:
     """The k ids whose rows of W have the highest cosine similarity with row `query`, most similar first,
     the query itself excluded. W (V, D) -> (k,) ints."""
-    raise NotImplementedError("nearest_neighbours: exercise 'word2vec' not started. Hint: Make a true (centre, context) pair score high and K random 'noise' words score low; words used in the same contexts end up with similar vectors.")
+    raise NotImplementedError("nearest_neighbours is not written yet (exercise 'word2vec'; hints: make hint ex=word2vec)")

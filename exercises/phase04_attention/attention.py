@@ -10,7 +10,7 @@ from ..phase00_math.probability import softmax
 
 def causal_mask(T: int) -> np.ndarray:
     """(T, T) boolean: True where query i may attend to key j, i.e. j <= i (on and below the diagonal)."""
-    raise NotImplementedError("causal_mask: exercise 'scaled_dot_product_attention' not started. Hint: Every query scores every key by a dot product, divided by sqrt(d) so the softmax does not saturate; masked keys get -inf before the softmax.")
+    raise NotImplementedError("causal_mask is not written yet (exercise 'scaled_dot_product_attention'; hints: make hint ex=scaled_dot_product_attention)")
 
 
 def scaled_dot_product_attention(q: np.ndarray, k: np.ndarray, v: np.ndarray, mask: np.ndarray | None = None):
@@ -19,7 +19,7 @@ def scaled_dot_product_attention(q: np.ndarray, k: np.ndarray, v: np.ndarray, ma
     Returns (out (..., Tq, dv), weights (..., Tq, Tk)); each row of weights sums to 1 over the keys, with
     exactly 0 on masked keys. Every query must be allowed at least one key.
     """
-    raise NotImplementedError("scaled_dot_product_attention: exercise 'scaled_dot_product_attention' not started. Hint: Every query scores every key by a dot product, divided by sqrt(d) so the softmax does not saturate; masked keys get -inf before the softmax.")
+    raise NotImplementedError("scaled_dot_product_attention is not written yet (exercise 'scaled_dot_product_attention'; hints: make hint ex=scaled_dot_product_attention)")
 
 
 def scaled_dot_product_attention_backward(dout: np.ndarray, q: np.ndarray, k: np.ndarray, v: np.ndarray,
@@ -29,4 +29,4 @@ def scaled_dot_product_attention_backward(dout: np.ndarray, q: np.ndarray, k: np
     Softmax backward, row by row: dS = W * (dW - sum_j dW_j W_j). Masked entries have W = 0, so they get no
     gradient and the mask itself is not needed. Returns (dq, dk, dv) shaped like q, k, v.
     """
-    raise NotImplementedError("scaled_dot_product_attention_backward: exercise 'scaled_dot_product_attention' not started. Hint: Every query scores every key by a dot product, divided by sqrt(d) so the softmax does not saturate; masked keys get -inf before the softmax.")
+    raise NotImplementedError("scaled_dot_product_attention_backward is not written yet (exercise 'scaled_dot_product_attention'; hints: make hint ex=scaled_dot_product_attention)")

@@ -13,17 +13,17 @@ PARAMS = ("W_q", "b_q", "W_k", "b_k", "W_v", "b_v", "W_o", "b_o")
 
 def self_attention(x: np.ndarray, W_q: np.ndarray, W_k: np.ndarray, W_v: np.ndarray, mask: np.ndarray | None = None):
     """One head: x (B, T, C), W_q, W_k (C, d), W_v (C, dv) -> (out (B, T, dv), weights (B, T, T))."""
-    raise NotImplementedError("self_attention: exercise 'multi_head_attention' not started. Hint: Queries, keys and values are linear maps of the same x; several heads attend in separate channel groups, then an output projection mixes them.")
+    raise NotImplementedError("self_attention is not written yet (exercise 'multi_head_attention'; hints: make hint ex=multi_head_attention)")
 
 
 def split_heads(x: np.ndarray, n_head: int) -> np.ndarray:
     """(B, T, C) -> (B, n_head, T, C // n_head): head h holds channels h*hs .. (h+1)*hs - 1 of every position."""
-    raise NotImplementedError("split_heads: exercise 'multi_head_attention' not started. Hint: Queries, keys and values are linear maps of the same x; several heads attend in separate channel groups, then an output projection mixes them.")
+    raise NotImplementedError("split_heads is not written yet (exercise 'multi_head_attention'; hints: make hint ex=multi_head_attention)")
 
 
 def merge_heads(x: np.ndarray) -> np.ndarray:
     """(B, n_head, T, hs) -> (B, T, n_head * hs), the inverse of split_heads."""
-    raise NotImplementedError("merge_heads: exercise 'multi_head_attention' not started. Hint: Queries, keys and values are linear maps of the same x; several heads attend in separate channel groups, then an output projection mixes them.")
+    raise NotImplementedError("merge_heads is not written yet (exercise 'multi_head_attention'; hints: make hint ex=multi_head_attention)")
 
 
 def init_params(C: int, rng: np.random.Generator, scale: float = 0.02) -> dict:
@@ -39,9 +39,9 @@ def multi_head_attention_forward(x: np.ndarray, params: dict, n_head: int, mask:
     """
     if x.shape[-1] % n_head:
         raise ValueError(f"the width C = {x.shape[-1]} must be a multiple of n_head = {n_head}")
-    raise NotImplementedError("multi_head_attention_forward: exercise 'multi_head_attention' not started. Hint: Queries, keys and values are linear maps of the same x; several heads attend in separate channel groups, then an output projection mixes them.")
+    raise NotImplementedError("multi_head_attention_forward is not written yet (exercise 'multi_head_attention'; hints: make hint ex=multi_head_attention)")
 
 
 def multi_head_attention_backward(dout: np.ndarray, cache):
     """dout (B, T, C) = dL/dout -> (dx (B, T, C), grads {name: array shaped like params[name]})."""
-    raise NotImplementedError("multi_head_attention_backward: exercise 'multi_head_attention' not started. Hint: Queries, keys and values are linear maps of the same x; several heads attend in separate channel groups, then an output projection mixes them.")
+    raise NotImplementedError("multi_head_attention_backward is not written yet (exercise 'multi_head_attention'; hints: make hint ex=multi_head_attention)")

@@ -65,7 +65,7 @@ def attention_forward(S: np.ndarray, H: np.ndarray, W_a: np.ndarray):
     S (B, Tq, Hd) decoder states, H (B, Tk, Hd) encoder states, W_a (Hd, Hd).
     Returns (C (B, Tq, Hd) contexts, A (B, Tq, Tk) weights): A = softmax over Tk of S W_a H^T, C = A H.
     """
-    raise NotImplementedError("attention_forward: exercise 'seq2seq_attention' not started. Hint: The decoder no longer depends on one summary vector: at each step it scores every encoder state and reads their weighted sum.")
+    raise NotImplementedError("attention_forward is not written yet (exercise 'seq2seq_attention'; hints: make hint ex=seq2seq_attention)")
 
 
 def attention_backward(dC: np.ndarray, S: np.ndarray, H: np.ndarray, W_a: np.ndarray, A: np.ndarray):
@@ -73,7 +73,7 @@ def attention_backward(dC: np.ndarray, S: np.ndarray, H: np.ndarray, W_a: np.nda
 
     H enters twice, as the values (C = A H) and as the keys (scores = S W_a H^T): add both gradients.
     """
-    raise NotImplementedError("attention_backward: exercise 'seq2seq_attention' not started. Hint: The decoder no longer depends on one summary vector: at each step it scores every encoder state and reads their weighted sum.")
+    raise NotImplementedError("attention_backward is not written yet (exercise 'seq2seq_attention'; hints: make hint ex=seq2seq_attention)")
 
 
 def loss_and_grads(params: dict, src: np.ndarray, tgt_in: np.ndarray, tgt_out: np.ndarray):
@@ -84,13 +84,13 @@ def loss_and_grads(params: dict, src: np.ndarray, tgt_in: np.ndarray, tgt_out: n
     """
     V = params["W_y"].shape[1]
     p = params
-    raise NotImplementedError("loss_and_grads: exercise 'seq2seq_attention' not started. Hint: The decoder no longer depends on one summary vector: at each step it scores every encoder state and reads their weighted sum.")
+    raise NotImplementedError("loss_and_grads is not written yet (exercise 'seq2seq_attention'; hints: make hint ex=seq2seq_attention)")
 
 
 def greedy_decode(params: dict, src: np.ndarray) -> np.ndarray:
     """Decode without teacher forcing: feed back each step's argmax. src (B, L) -> predictions (B, L) ints."""
     p = params
-    raise NotImplementedError("greedy_decode: exercise 'seq2seq_attention' not started. Hint: The decoder no longer depends on one summary vector: at each step it scores every encoder state and reads their weighted sum.")
+    raise NotImplementedError("greedy_decode is not written yet (exercise 'seq2seq_attention'; hints: make hint ex=seq2seq_attention)")
 
 
 def train(hidden: int = 64, lengths=range(4, 17), steps: int = 3000, batch_size: int = 64, lr: float = 3e-3,

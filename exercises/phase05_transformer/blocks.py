@@ -63,7 +63,7 @@ def residual_forward(x: np.ndarray, sublayer, gamma: np.ndarray, beta: np.ndarra
     """
     if norm not in NORMS:
         raise ValueError(f"norm must be 'pre' or 'post', got {norm!r}")
-    raise NotImplementedError("residual_forward: exercise 'transformer_blocks' not started. Hint: Each sublayer is wrapped in a residual connection and a layer norm: before the sublayer (pre-norm) or after the sum (post-norm). The decoder's self-attention is causal; its cross-attention reads the whole source.")
+    raise NotImplementedError("residual_forward is not written yet (exercise 'transformer_blocks'; hints: make hint ex=transformer_blocks)")
 
 
 def residual_backward(dout: np.ndarray, cache, sublayer_backward):
@@ -73,7 +73,7 @@ def residual_backward(dout: np.ndarray, cache, sublayer_backward):
     given to `residual_forward`; sublayer_grads is passed through untouched. The residual path adds dout
     (pre-norm), or the layer norm's dx (post-norm), straight into dx.
     """
-    raise NotImplementedError("residual_backward: exercise 'transformer_blocks' not started. Hint: Each sublayer is wrapped in a residual connection and a layer norm: before the sublayer (pre-norm) or after the sum (post-norm). The decoder's self-attention is causal; its cross-attention reads the whole source.")
+    raise NotImplementedError("residual_backward is not written yet (exercise 'transformer_blocks'; hints: make hint ex=transformer_blocks)")
 
 
 def cross_attention_forward(x: np.ndarray, memory: np.ndarray, params: dict, n_head: int, mask: np.ndarray | None = None):
@@ -84,12 +84,12 @@ def cross_attention_forward(x: np.ndarray, memory: np.ndarray, params: dict, n_h
     q = x W_q + b_q, k = memory W_k + b_k, v = memory W_v + b_v, split into heads, attend, merge,
     out = y W_o + b_o. Returns (out (B, Tq, C), cache).
     """
-    raise NotImplementedError("cross_attention_forward: exercise 'transformer_blocks' not started. Hint: Each sublayer is wrapped in a residual connection and a layer norm: before the sublayer (pre-norm) or after the sum (post-norm). The decoder's self-attention is causal; its cross-attention reads the whole source.")
+    raise NotImplementedError("cross_attention_forward is not written yet (exercise 'transformer_blocks'; hints: make hint ex=transformer_blocks)")
 
 
 def cross_attention_backward(dout: np.ndarray, cache):
     """dout (B, Tq, C) -> (dx (B, Tq, C), dmemory (B, Tk, C), grads {name: like params[name]})."""
-    raise NotImplementedError("cross_attention_backward: exercise 'transformer_blocks' not started. Hint: Each sublayer is wrapped in a residual connection and a layer norm: before the sublayer (pre-norm) or after the sum (post-norm). The decoder's self-attention is causal; its cross-attention reads the whole source.")
+    raise NotImplementedError("cross_attention_backward is not written yet (exercise 'transformer_blocks'; hints: make hint ex=transformer_blocks)")
 
 
 def encoder_layer_forward(x: np.ndarray, params: dict, n_head: int, mask: np.ndarray | None = None,
@@ -99,12 +99,12 @@ def encoder_layer_forward(x: np.ndarray, params: dict, n_head: int, mask: np.nda
     x (B, T, C); params keyed as in the module docstring; mask (padding, or causal for a decoder-only model)
     broadcastable to (B, n_head, T, T). Returns (out (B, T, C), cache).
     """
-    raise NotImplementedError("encoder_layer_forward: exercise 'transformer_blocks' not started. Hint: Each sublayer is wrapped in a residual connection and a layer norm: before the sublayer (pre-norm) or after the sum (post-norm). The decoder's self-attention is causal; its cross-attention reads the whole source.")
+    raise NotImplementedError("encoder_layer_forward is not written yet (exercise 'transformer_blocks'; hints: make hint ex=transformer_blocks)")
 
 
 def encoder_layer_backward(dout: np.ndarray, cache):
     """dout (B, T, C) -> (dx (B, T, C), grads with the keys of the layer's params)."""
-    raise NotImplementedError("encoder_layer_backward: exercise 'transformer_blocks' not started. Hint: Each sublayer is wrapped in a residual connection and a layer norm: before the sublayer (pre-norm) or after the sum (post-norm). The decoder's self-attention is causal; its cross-attention reads the whole source.")
+    raise NotImplementedError("encoder_layer_backward is not written yet (exercise 'transformer_blocks'; hints: make hint ex=transformer_blocks)")
 
 
 def decoder_layer_forward(y: np.ndarray, memory: np.ndarray, params: dict, n_head: int,
@@ -119,9 +119,9 @@ def decoder_layer_forward(y: np.ndarray, memory: np.ndarray, params: dict, n_hea
     to (B, n_head, T, Tk)): every decoder position may read the whole source.
     Returns (out (B, T, C), cache).
     """
-    raise NotImplementedError("decoder_layer_forward: exercise 'transformer_blocks' not started. Hint: Each sublayer is wrapped in a residual connection and a layer norm: before the sublayer (pre-norm) or after the sum (post-norm). The decoder's self-attention is causal; its cross-attention reads the whole source.")
+    raise NotImplementedError("decoder_layer_forward is not written yet (exercise 'transformer_blocks'; hints: make hint ex=transformer_blocks)")
 
 
 def decoder_layer_backward(dout: np.ndarray, cache):
     """dout (B, T, C) -> (dy (B, T, C), dmemory (B, Tk, C), grads with the keys of the layer's params)."""
-    raise NotImplementedError("decoder_layer_backward: exercise 'transformer_blocks' not started. Hint: Each sublayer is wrapped in a residual connection and a layer norm: before the sublayer (pre-norm) or after the sum (post-norm). The decoder's self-attention is causal; its cross-attention reads the whole source.")
+    raise NotImplementedError("decoder_layer_backward is not written yet (exercise 'transformer_blocks'; hints: make hint ex=transformer_blocks)")

@@ -51,17 +51,17 @@ def init_params(config: CharConfig, rng: np.random.Generator, scale: float = 0.0
 def forward(params: dict, X: np.ndarray, config: CharConfig):
     """X (N, T) ids -> (logits (N, T, V), cache): logits[:, t] predicts the character after X[:, t], reading
     X[:, :t + 1] only."""
-    raise NotImplementedError("forward: exercise 'char_transformer' not started. Hint: An encoder layer with the causal mask is a decoder without cross-attention: stack a few, end with a layer norm and a linear map to the characters.")
+    raise NotImplementedError("forward is not written yet (exercise 'char_transformer'; hints: make hint ex=char_transformer)")
 
 
 def backward(dlogits: np.ndarray, cache) -> dict:
     """dlogits (N, T, V) -> grads {name: array shaped like params[name]}."""
-    raise NotImplementedError("backward: exercise 'char_transformer' not started. Hint: An encoder layer with the causal mask is a decoder without cross-attention: stack a few, end with a layer norm and a linear map to the characters.")
+    raise NotImplementedError("backward is not written yet (exercise 'char_transformer'; hints: make hint ex=char_transformer)")
 
 
 def loss_and_grads(params: dict, X: np.ndarray, Y: np.ndarray, config: CharConfig) -> tuple[float, dict]:
     """Mean cross-entropy of predicting Y (N, T) (X shifted by one) over all N T positions, and its gradient."""
-    raise NotImplementedError("loss_and_grads: exercise 'char_transformer' not started. Hint: An encoder layer with the causal mask is a decoder without cross-attention: stack a few, end with a layer norm and a linear map to the characters.")
+    raise NotImplementedError("loss_and_grads is not written yet (exercise 'char_transformer'; hints: make hint ex=char_transformer)")
 
 
 def generate(params: dict, prefix: list[int], n: int, config: CharConfig, temperature: float,
@@ -69,7 +69,7 @@ def generate(params: dict, prefix: list[int], n: int, config: CharConfig, temper
     """Sample n ids after the prefix (at least one id), one at a time: run the model on the last
     config.block_size ids, draw the next from the last position's logits with phase 2's `sample_next`
     (temperature 0 = greedy), append it. Returns the n new ids."""
-    raise NotImplementedError("generate: exercise 'char_transformer' not started. Hint: An encoder layer with the causal mask is a decoder without cross-attention: stack a few, end with a layer norm and a linear map to the characters.")
+    raise NotImplementedError("generate is not written yet (exercise 'char_transformer'; hints: make hint ex=char_transformer)")
 
 
 def evaluate(params: dict, ids: np.ndarray, config: CharConfig, T: int = 128, batch: int = 64) -> float:

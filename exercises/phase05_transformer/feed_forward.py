@@ -20,9 +20,9 @@ def init_params(C: int, d_ff: int, rng: np.random.Generator, scale: float = 0.02
 
 def feed_forward_forward(x: np.ndarray, params: dict, approximate: str = "none"):
     """x (..., C) -> (out (..., C), cache): h = x W_1 + b_1, a = gelu(h, approximate), out = a W_2 + b_2."""
-    raise NotImplementedError("feed_forward_forward: exercise 'feed_forward' not started. Hint: The same two-layer MLP at every position, widening C to d_ff and back; no position sees another.")
+    raise NotImplementedError("feed_forward_forward is not written yet (exercise 'feed_forward'; hints: make hint ex=feed_forward)")
 
 
 def feed_forward_backward(dout: np.ndarray, cache):
     """dout (..., C) -> (dx (..., C), grads {name: array shaped like params[name]}), sums over every position."""
-    raise NotImplementedError("feed_forward_backward: exercise 'feed_forward' not started. Hint: The same two-layer MLP at every position, widening C to d_ff and back; no position sees another.")
+    raise NotImplementedError("feed_forward_backward is not written yet (exercise 'feed_forward'; hints: make hint ex=feed_forward)")

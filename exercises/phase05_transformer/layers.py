@@ -17,7 +17,7 @@ def layer_norm_forward(x: np.ndarray, gamma: np.ndarray, beta: np.ndarray, eps: 
 
     x (..., C), gamma, beta (C,) -> (out (..., C), cache) with what the backward needs.
     """
-    raise NotImplementedError("layer_norm_forward: exercise 'transformer_layers' not started. Hint: Layer norm standardises each position over its own features, then scales and shifts; GELU weights x by the chance a standard normal falls below it; positions are sines and cosines of geometrically spaced frequencies.")
+    raise NotImplementedError("layer_norm_forward is not written yet (exercise 'transformer_layers'; hints: make hint ex=transformer_layers)")
 
 
 def layer_norm(x: np.ndarray, gamma: np.ndarray, beta: np.ndarray, eps: float = 1e-5) -> np.ndarray:
@@ -30,7 +30,7 @@ def layer_norm_backward(dout: np.ndarray, cache):
 
     With g = dout * gamma: dx = inv_std * (g - mean(g) - x_hat * mean(g * x_hat)), means over the C features.
     """
-    raise NotImplementedError("layer_norm_backward: exercise 'transformer_layers' not started. Hint: Layer norm standardises each position over its own features, then scales and shifts; GELU weights x by the chance a standard normal falls below it; positions are sines and cosines of geometrically spaced frequencies.")
+    raise NotImplementedError("layer_norm_backward is not written yet (exercise 'transformer_layers'; hints: make hint ex=transformer_layers)")
 
 
 def _erf(x: np.ndarray) -> np.ndarray:
@@ -47,7 +47,7 @@ def gelu(x: np.ndarray, approximate: str = "none") -> np.ndarray:
     """
     if approximate not in ("none", "tanh"):
         raise ValueError(f"approximate must be 'none' or 'tanh', got {approximate!r}")
-    raise NotImplementedError("gelu: exercise 'transformer_layers' not started. Hint: Layer norm standardises each position over its own features, then scales and shifts; GELU weights x by the chance a standard normal falls below it; positions are sines and cosines of geometrically spaced frequencies.")
+    raise NotImplementedError("gelu is not written yet (exercise 'transformer_layers'; hints: make hint ex=transformer_layers)")
 
 
 def gelu_backward(dout: np.ndarray, x: np.ndarray, approximate: str = "none") -> np.ndarray:
@@ -55,7 +55,7 @@ def gelu_backward(dout: np.ndarray, x: np.ndarray, approximate: str = "none") ->
     phi the normal density, and the derivative of the tanh formula for approximate="tanh"."""
     if approximate not in ("none", "tanh"):
         raise ValueError(f"approximate must be 'none' or 'tanh', got {approximate!r}")
-    raise NotImplementedError("gelu_backward: exercise 'transformer_layers' not started. Hint: Layer norm standardises each position over its own features, then scales and shifts; GELU weights x by the chance a standard normal falls below it; positions are sines and cosines of geometrically spaced frequencies.")
+    raise NotImplementedError("gelu_backward is not written yet (exercise 'transformer_layers'; hints: make hint ex=transformer_layers)")
 
 
 def sinusoidal_positional_encoding(T: int, d: int) -> np.ndarray:
@@ -65,4 +65,4 @@ def sinusoidal_positional_encoding(T: int, d: int) -> np.ndarray:
 
     sin on the even columns, cos on the odd ones; column pair i turns at wavelength 2 pi 10000^(2i/d).
     """
-    raise NotImplementedError("sinusoidal_positional_encoding: exercise 'transformer_layers' not started. Hint: Layer norm standardises each position over its own features, then scales and shifts; GELU weights x by the chance a standard normal falls below it; positions are sines and cosines of geometrically spaced frequencies.")
+    raise NotImplementedError("sinusoidal_positional_encoding is not written yet (exercise 'transformer_layers'; hints: make hint ex=transformer_layers)")

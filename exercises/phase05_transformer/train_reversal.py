@@ -30,7 +30,7 @@ def padded_reversal_batch(n: int, lengths, rng: np.random.Generator):
     """n reversal examples, each of a length drawn from `lengths` (rng.choice), padded on the right with PAD to
     the longest length drawn. Returns (src, tgt_in, tgt_out), (n, max length) ints, each row as phase 2's
     `reversal_batch` makes it for its own length, then padded."""
-    raise NotImplementedError("padded_reversal_batch: exercise 'transformer_reversal' not started. Hint: Mix lengths in one batch by padding each row on the right; at test time encode once, then grow the output one argmax at a time from BOS.")
+    raise NotImplementedError("padded_reversal_batch is not written yet (exercise 'transformer_reversal'; hints: make hint ex=transformer_reversal)")
 
 
 def greedy_decode(params: dict, src: np.ndarray, config: TransformerConfig, steps: int | None = None) -> np.ndarray:
@@ -38,7 +38,7 @@ def greedy_decode(params: dict, src: np.ndarray, config: TransformerConfig, step
     last position's logits, `steps` times (default S). Returns the predictions (B, steps) ints, BOS excluded.
     The decoder is rerun on the whole prefix at every step (no cache: phase 7 adds one), masked as
     `transformer_forward` masks tgt_in, so a step's logits equal teacher forcing's on the same prefix."""
-    raise NotImplementedError("greedy_decode: exercise 'transformer_reversal' not started. Hint: Mix lengths in one batch by padding each row on the right; at test time encode once, then grow the output one argmax at a time from BOS.")
+    raise NotImplementedError("greedy_decode is not written yet (exercise 'transformer_reversal'; hints: make hint ex=transformer_reversal)")
 
 
 def warmup_cosine(step: int, steps: int, lr: float, warmup: int) -> float:

@@ -63,54 +63,54 @@ def init_params(config: TransformerConfig, rng: np.random.Generator, scale: floa
 def padding_mask(tokens: np.ndarray, pad_id: int | None) -> np.ndarray | None:
     """tokens (B, T) ints -> (B, 1, 1, T) boolean, True where the token is not padding, so that it broadcasts
     over heads and queries as a key mask; None when pad_id is None (nothing is padding)."""
-    raise NotImplementedError("padding_mask: exercise 'encoder_decoder' not started. Hint: Embed and add positions, run the encoder stack once, run the decoder stack reading the encoder's output, project to the vocabulary; backward retraces every step, and the encoder's gradient arrives through every cross-attention.")
+    raise NotImplementedError("padding_mask is not written yet (exercise 'encoder_decoder'; hints: make hint ex=encoder_decoder)")
 
 
 def embed_forward(tokens: np.ndarray, E: np.ndarray) -> np.ndarray:
     """tokens (B, T) ints, E (V, C) -> sqrt(C) E[tokens] + PE(T, C), (B, T, C) (section 3.4 and 3.5)."""
-    raise NotImplementedError("embed_forward: exercise 'encoder_decoder' not started. Hint: Embed and add positions, run the encoder stack once, run the decoder stack reading the encoder's output, project to the vocabulary; backward retraces every step, and the encoder's gradient arrives through every cross-attention.")
+    raise NotImplementedError("embed_forward is not written yet (exercise 'encoder_decoder'; hints: make hint ex=encoder_decoder)")
 
 
 def embed_backward(dx: np.ndarray, tokens: np.ndarray, E: np.ndarray) -> np.ndarray:
     """dx (B, T, C) -> dE (V, C): row t gets sqrt(C) times the sum of dx over every position holding token t."""
-    raise NotImplementedError("embed_backward: exercise 'encoder_decoder' not started. Hint: Embed and add positions, run the encoder stack once, run the decoder stack reading the encoder's output, project to the vocabulary; backward retraces every step, and the encoder's gradient arrives through every cross-attention.")
+    raise NotImplementedError("embed_backward is not written yet (exercise 'encoder_decoder'; hints: make hint ex=encoder_decoder)")
 
 
 def encode(params: dict, src: np.ndarray, config: TransformerConfig, src_mask: np.ndarray | None = None):
     """src (B, S) ints, src_mask (B, 1, 1, S) or None -> (memory (B, S, C), cache)."""
-    raise NotImplementedError("encode: exercise 'encoder_decoder' not started. Hint: Embed and add positions, run the encoder stack once, run the decoder stack reading the encoder's output, project to the vocabulary; backward retraces every step, and the encoder's gradient arrives through every cross-attention.")
+    raise NotImplementedError("encode is not written yet (exercise 'encoder_decoder'; hints: make hint ex=encoder_decoder)")
 
 
 def encode_backward(dmemory: np.ndarray, cache) -> dict:
     """dmemory (B, S, C) -> grads for every encoder parameter (src_embed, enc.*)."""
-    raise NotImplementedError("encode_backward: exercise 'encoder_decoder' not started. Hint: Embed and add positions, run the encoder stack once, run the decoder stack reading the encoder's output, project to the vocabulary; backward retraces every step, and the encoder's gradient arrives through every cross-attention.")
+    raise NotImplementedError("encode_backward is not written yet (exercise 'encoder_decoder'; hints: make hint ex=encoder_decoder)")
 
 
 def decode(params: dict, tgt_in: np.ndarray, memory: np.ndarray, config: TransformerConfig,
            tgt_mask: np.ndarray | None = None, memory_mask: np.ndarray | None = None):
     """tgt_in (B, T) ints, memory (B, S, C), tgt_mask (B, 1, 1, T), memory_mask (B, 1, 1, S) or None
     -> (logits (B, T, tgt_vocab), cache). The decoder layers add the causal mask themselves."""
-    raise NotImplementedError("decode: exercise 'encoder_decoder' not started. Hint: Embed and add positions, run the encoder stack once, run the decoder stack reading the encoder's output, project to the vocabulary; backward retraces every step, and the encoder's gradient arrives through every cross-attention.")
+    raise NotImplementedError("decode is not written yet (exercise 'encoder_decoder'; hints: make hint ex=encoder_decoder)")
 
 
 def decode_backward(dlogits: np.ndarray, cache):
     """dlogits (B, T, tgt_vocab) -> (dmemory (B, S, C), grads for tgt_embed, dec.*, W_out, b_out).
     memory feeds every decoder layer's cross-attention: dmemory sums them."""
-    raise NotImplementedError("decode_backward: exercise 'encoder_decoder' not started. Hint: Embed and add positions, run the encoder stack once, run the decoder stack reading the encoder's output, project to the vocabulary; backward retraces every step, and the encoder's gradient arrives through every cross-attention.")
+    raise NotImplementedError("decode_backward is not written yet (exercise 'encoder_decoder'; hints: make hint ex=encoder_decoder)")
 
 
 def transformer_forward(params: dict, src: np.ndarray, tgt_in: np.ndarray, config: TransformerConfig):
     """src (B, S), tgt_in (B, T) ints -> (logits (B, T, tgt_vocab), cache). Padding masks come from
     config.pad_id: the source's for the encoder and the cross-attention, the target's for the decoder."""
-    raise NotImplementedError("transformer_forward: exercise 'encoder_decoder' not started. Hint: Embed and add positions, run the encoder stack once, run the decoder stack reading the encoder's output, project to the vocabulary; backward retraces every step, and the encoder's gradient arrives through every cross-attention.")
+    raise NotImplementedError("transformer_forward is not written yet (exercise 'encoder_decoder'; hints: make hint ex=encoder_decoder)")
 
 
 def transformer_backward(dlogits: np.ndarray, cache) -> dict:
     """dlogits (B, T, tgt_vocab) -> grads {name: array shaped like params[name]} for every parameter."""
-    raise NotImplementedError("transformer_backward: exercise 'encoder_decoder' not started. Hint: Embed and add positions, run the encoder stack once, run the decoder stack reading the encoder's output, project to the vocabulary; backward retraces every step, and the encoder's gradient arrives through every cross-attention.")
+    raise NotImplementedError("transformer_backward is not written yet (exercise 'encoder_decoder'; hints: make hint ex=encoder_decoder)")
 
 
 def loss_and_grads(params: dict, src: np.ndarray, tgt_in: np.ndarray, tgt_out: np.ndarray, config: TransformerConfig):
     """Mean cross-entropy of tgt_out (B, T) under teacher forcing, over the positions whose target is not
     config.pad_id (all of them when pad_id is None), and its gradient. Returns (loss, grads)."""
-    raise NotImplementedError("loss_and_grads: exercise 'encoder_decoder' not started. Hint: Embed and add positions, run the encoder stack once, run the decoder stack reading the encoder's output, project to the vocabulary; backward retraces every step, and the encoder's gradient arrives through every cross-attention.")
+    raise NotImplementedError("loss_and_grads is not written yet (exercise 'encoder_decoder'; hints: make hint ex=encoder_decoder)")

@@ -18,11 +18,11 @@ class MultiHeadAttention(nn.Module):
         if C % n_head:
             raise ValueError(f"the width C = {C} must be a multiple of n_head = {n_head}")
         self.n_head = n_head
-        raise NotImplementedError("__init__: exercise 'torch_attention' not started. Hint: The same computation as phase 4, with nn.Linear for the four projections and tensor methods for the rest; cross-attention only takes keys and values from another sequence.")
+        raise NotImplementedError("__init__ is not written yet (exercise 'torch_attention'; hints: make hint ex=torch_attention)")
 
     def split_heads(self, x: torch.Tensor) -> torch.Tensor:
         """(B, T, C) -> (B, n_head, T, C // n_head)."""
-        raise NotImplementedError("split_heads: exercise 'torch_attention' not started. Hint: The same computation as phase 4, with nn.Linear for the four projections and tensor methods for the rest; cross-attention only takes keys and values from another sequence.")
+        raise NotImplementedError("split_heads is not written yet (exercise 'torch_attention'; hints: make hint ex=torch_attention)")
 
     def forward(self, x: torch.Tensor, memory: torch.Tensor | None = None, mask: torch.Tensor | None = None):
         """x (B, Tq, C), memory (B, Tk, C) or None (then memory = x), mask boolean broadcastable to
@@ -30,4 +30,4 @@ class MultiHeadAttention(nn.Module):
 
         out = proj_o(merge(softmax(q k^T / sqrt(hs) masked) v)), q = split(proj_q(x)), k, v from memory.
         """
-        raise NotImplementedError("forward: exercise 'torch_attention' not started. Hint: The same computation as phase 4, with nn.Linear for the four projections and tensor methods for the rest; cross-attention only takes keys and values from another sequence.")
+        raise NotImplementedError("forward is not written yet (exercise 'torch_attention'; hints: make hint ex=torch_attention)")

@@ -21,12 +21,12 @@ class Attention(torch.autograd.Function):
         Returns out (..., Tq, dv) with q's dtype and device. Saves q, k, v (save_for_backward) and the
         attention weights (a NumPy array on ctx) for the backward.
         """
-        raise NotImplementedError("forward: exercise 'attention_function' not started. Hint: A Function is one node of autograd's graph: forward computes the output (here with phase 4's NumPy code), backward turns dL/dout into dL/dq, dL/dk, dL/dv.")
+        raise NotImplementedError("forward is not written yet (exercise 'attention_function'; hints: make hint ex=attention_function)")
 
     @staticmethod
     def backward(ctx, dout: torch.Tensor):
         """dout (..., Tq, dv) = dL/dout -> (dq, dk, dv, None): one gradient per forward input, None for the mask."""
-        raise NotImplementedError("backward: exercise 'attention_function' not started. Hint: A Function is one node of autograd's graph: forward computes the output (here with phase 4's NumPy code), backward turns dL/dout into dL/dq, dL/dk, dL/dv.")
+        raise NotImplementedError("backward is not written yet (exercise 'attention_function'; hints: make hint ex=attention_function)")
 
 
 def attention(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, mask: torch.Tensor | None = None) -> torch.Tensor:

@@ -19,7 +19,7 @@ def residual(x: torch.Tensor, sublayer, ln: LayerNorm, norm: str = "pre") -> tor
     """One sublayer (a function (B, T, C) -> (B, T, C)) in its residual connection with layer norm `ln`."""
     if norm not in NORMS:
         raise ValueError(f"norm must be 'pre' or 'post', got {norm!r}")
-    raise NotImplementedError("residual: exercise 'torch_blocks' not started. Hint: A layer is its sublayers in order, each inside a residual connection with its own layer norm; autograd writes the backward that phase 5 wrote by hand.")
+    raise NotImplementedError("residual is not written yet (exercise 'torch_blocks'; hints: make hint ex=torch_blocks)")
 
 
 class EncoderLayer(nn.Module):
@@ -28,11 +28,11 @@ class EncoderLayer(nn.Module):
     def __init__(self, C: int, n_head: int, d_ff: int, norm: str = "pre", approximate: str = "none"):
         super().__init__()
         self.norm = norm
-        raise NotImplementedError("__init__: exercise 'torch_blocks' not started. Hint: A layer is its sublayers in order, each inside a residual connection with its own layer norm; autograd writes the backward that phase 5 wrote by hand.")
+        raise NotImplementedError("__init__ is not written yet (exercise 'torch_blocks'; hints: make hint ex=torch_blocks)")
 
     def forward(self, x: torch.Tensor, mask: torch.Tensor | None = None) -> torch.Tensor:
         """x (B, T, C), mask broadcastable to (B, n_head, T, T) or None -> (B, T, C)."""
-        raise NotImplementedError("forward: exercise 'torch_blocks' not started. Hint: A layer is its sublayers in order, each inside a residual connection with its own layer norm; autograd writes the backward that phase 5 wrote by hand.")
+        raise NotImplementedError("forward is not written yet (exercise 'torch_blocks'; hints: make hint ex=torch_blocks)")
 
 
 class DecoderLayer(nn.Module):
@@ -41,11 +41,11 @@ class DecoderLayer(nn.Module):
     def __init__(self, C: int, n_head: int, d_ff: int, norm: str = "pre", approximate: str = "none"):
         super().__init__()
         self.norm = norm
-        raise NotImplementedError("__init__: exercise 'torch_blocks' not started. Hint: A layer is its sublayers in order, each inside a residual connection with its own layer norm; autograd writes the backward that phase 5 wrote by hand.")
+        raise NotImplementedError("__init__ is not written yet (exercise 'torch_blocks'; hints: make hint ex=torch_blocks)")
 
     def forward(self, y: torch.Tensor, memory: torch.Tensor, tgt_mask: torch.Tensor | None = None,
                 memory_mask: torch.Tensor | None = None) -> torch.Tensor:
         """y (B, T, C), memory (B, Tk, C) -> (B, T, C), as phase 5's decoder_layer_forward: the layer adds the
         causal mask to its self-attention itself (and-ed with tgt_mask when given); the cross-attention
         uses memory_mask only."""
-        raise NotImplementedError("forward: exercise 'torch_blocks' not started. Hint: A layer is its sublayers in order, each inside a residual connection with its own layer norm; autograd writes the backward that phase 5 wrote by hand.")
+        raise NotImplementedError("forward is not written yet (exercise 'torch_blocks'; hints: make hint ex=torch_blocks)")

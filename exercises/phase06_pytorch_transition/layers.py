@@ -20,12 +20,12 @@ from torch import nn
 
 def torch_name(name: str) -> str:
     """Phase 5's key -> the PyTorch state-dict key, by the table above: 'attn.W_q' -> 'attn.proj_q.weight'."""
-    raise NotImplementedError("torch_name: exercise 'torch_layers' not started. Hint: An nn.Module's state_dict is a flat dict of named tensors, like phase 5's params: one renaming rule turns one into the other, and the modules compute phase 5's formulas with torch operations.")
+    raise NotImplementedError("torch_name is not written yet (exercise 'torch_layers'; hints: make hint ex=torch_layers)")
 
 
 def state_dict_from_numpy(params: dict) -> dict:
     """Phase 5's {name: array} -> {torch_name(name): float64 tensor}; W_* matrices transposed to (out, in)."""
-    raise NotImplementedError("state_dict_from_numpy: exercise 'torch_layers' not started. Hint: An nn.Module's state_dict is a flat dict of named tensors, like phase 5's params: one renaming rule turns one into the other, and the modules compute phase 5's formulas with torch operations.")
+    raise NotImplementedError("state_dict_from_numpy is not written yet (exercise 'torch_layers'; hints: make hint ex=torch_layers)")
 
 
 def grads_to_numpy(module: nn.Module, names) -> dict:
@@ -34,7 +34,7 @@ def grads_to_numpy(module: nn.Module, names) -> dict:
     The inverse of `state_dict_from_numpy`: the gradient of <prefix>.proj_<s>.weight, transposed back to
     (in, out), is the gradient of <prefix>.W_<s>. A parameter that got no gradient gives zeros.
     """
-    raise NotImplementedError("grads_to_numpy: exercise 'torch_layers' not started. Hint: An nn.Module's state_dict is a flat dict of named tensors, like phase 5's params: one renaming rule turns one into the other, and the modules compute phase 5's formulas with torch operations.")
+    raise NotImplementedError("grads_to_numpy is not written yet (exercise 'torch_layers'; hints: make hint ex=torch_layers)")
 
 
 def from_numpy(module: nn.Module, params: dict) -> nn.Module:
@@ -54,10 +54,10 @@ class LayerNorm(nn.Module):
     def __init__(self, C: int, eps: float = 1e-5):
         super().__init__()
         self.eps = eps
-        raise NotImplementedError("__init__: exercise 'torch_layers' not started. Hint: An nn.Module's state_dict is a flat dict of named tensors, like phase 5's params: one renaming rule turns one into the other, and the modules compute phase 5's formulas with torch operations.")
+        raise NotImplementedError("__init__ is not written yet (exercise 'torch_layers'; hints: make hint ex=torch_layers)")
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        raise NotImplementedError("forward: exercise 'torch_layers' not started. Hint: An nn.Module's state_dict is a flat dict of named tensors, like phase 5's params: one renaming rule turns one into the other, and the modules compute phase 5's formulas with torch operations.")
+        raise NotImplementedError("forward is not written yet (exercise 'torch_layers'; hints: make hint ex=torch_layers)")
 
 
 class GELU(nn.Module):
@@ -70,7 +70,7 @@ class GELU(nn.Module):
         self.approximate = approximate
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        raise NotImplementedError("forward: exercise 'torch_layers' not started. Hint: An nn.Module's state_dict is a flat dict of named tensors, like phase 5's params: one renaming rule turns one into the other, and the modules compute phase 5's formulas with torch operations.")
+        raise NotImplementedError("forward is not written yet (exercise 'torch_layers'; hints: make hint ex=torch_layers)")
 
 
 class FeedForward(nn.Module):
@@ -79,7 +79,7 @@ class FeedForward(nn.Module):
 
     def __init__(self, C: int, d_ff: int, approximate: str = "none"):
         super().__init__()
-        raise NotImplementedError("__init__: exercise 'torch_layers' not started. Hint: An nn.Module's state_dict is a flat dict of named tensors, like phase 5's params: one renaming rule turns one into the other, and the modules compute phase 5's formulas with torch operations.")
+        raise NotImplementedError("__init__ is not written yet (exercise 'torch_layers'; hints: make hint ex=torch_layers)")
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        raise NotImplementedError("forward: exercise 'torch_layers' not started. Hint: An nn.Module's state_dict is a flat dict of named tensors, like phase 5's params: one renaming rule turns one into the other, and the modules compute phase 5's formulas with torch operations.")
+        raise NotImplementedError("forward is not written yet (exercise 'torch_layers'; hints: make hint ex=torch_layers)")

@@ -16,7 +16,7 @@ def gradients(f, xs: list[float]) -> tuple[float, list[float]]:
     + - * / **, tanh(), relu(), exp() and log(). Returns (f's value, [df/dx_i for each x_i]) as floats;
     an input that f ignores has gradient 0.0 (PyTorch leaves its .grad as None).
     """
-    raise NotImplementedError("gradients: exercise 'torch_autograd' not started. Hint: A tensor made with requires_grad=True records every operation on it; backward() runs the chain rule back through that record, as Value.backward() does.")
+    raise NotImplementedError("gradients is not written yet (exercise 'torch_autograd'; hints: make hint ex=torch_autograd)")
 
 
 class MLP(nn.Module):
@@ -28,14 +28,14 @@ class MLP(nn.Module):
 
     def __init__(self, nin: int, nouts: list[int]):
         super().__init__()
-        raise NotImplementedError("__init__: exercise 'torch_autograd' not started. Hint: A tensor made with requires_grad=True records every operation on it; backward() runs the chain rule back through that record, as Value.backward() does.")
+        raise NotImplementedError("__init__ is not written yet (exercise 'torch_autograd'; hints: make hint ex=torch_autograd)")
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """x (N, nin) -> (N, nouts[-1])."""
-        raise NotImplementedError("forward: exercise 'torch_autograd' not started. Hint: A tensor made with requires_grad=True records every operation on it; backward() runs the chain rule back through that record, as Value.backward() does.")
+        raise NotImplementedError("forward is not written yet (exercise 'torch_autograd'; hints: make hint ex=torch_autograd)")
 
     @classmethod
     def from_value_mlp(cls, mlp) -> "MLP":
         """A module with phase 1's MLP weights: neuron j of layer l gives row j of layers[l].weight and
         entry j of layers[l].bias. Copied under torch.no_grad(), so the copy is not part of any graph."""
-        raise NotImplementedError("from_value_mlp: exercise 'torch_autograd' not started. Hint: A tensor made with requires_grad=True records every operation on it; backward() runs the chain rule back through that record, as Value.backward() does.")
+        raise NotImplementedError("from_value_mlp is not written yet (exercise 'torch_autograd'; hints: make hint ex=torch_autograd)")

@@ -23,36 +23,36 @@ class Transformer(nn.Module):
     def __init__(self, config: TransformerConfig):
         super().__init__()
         self.config = config
-        raise NotImplementedError("__init__: exercise 'torch_transformer' not started. Hint: Phase 5's model with its layers as modules: embed, encode, decode, project; loss.backward() gives every gradient phase 5 computed by hand, and torch.optim.Adam the update phase 2's adam_step makes.")
+        raise NotImplementedError("__init__ is not written yet (exercise 'torch_transformer'; hints: make hint ex=torch_transformer)")
 
     def padding_mask(self, tokens: torch.Tensor) -> torch.Tensor | None:
         """tokens (B, T) -> (B, 1, 1, T) boolean, True where not config.pad_id; None when pad_id is None."""
-        raise NotImplementedError("padding_mask: exercise 'torch_transformer' not started. Hint: Phase 5's model with its layers as modules: embed, encode, decode, project; loss.backward() gives every gradient phase 5 computed by hand, and torch.optim.Adam the update phase 2's adam_step makes.")
+        raise NotImplementedError("padding_mask is not written yet (exercise 'torch_transformer'; hints: make hint ex=torch_transformer)")
 
     def embed(self, tokens: torch.Tensor, table: nn.Embedding) -> torch.Tensor:
         """tokens (B, T) -> sqrt(C) table(tokens) + PE(T, C) (B, T, C), PE from phase 5."""
-        raise NotImplementedError("embed: exercise 'torch_transformer' not started. Hint: Phase 5's model with its layers as modules: embed, encode, decode, project; loss.backward() gives every gradient phase 5 computed by hand, and torch.optim.Adam the update phase 2's adam_step makes.")
+        raise NotImplementedError("embed is not written yet (exercise 'torch_transformer'; hints: make hint ex=torch_transformer)")
 
     def encode(self, src: torch.Tensor, src_mask: torch.Tensor | None = None) -> torch.Tensor:
         """src (B, S) -> memory (B, S, C): the encoder layers in order, then ln_f for pre-norm."""
-        raise NotImplementedError("encode: exercise 'torch_transformer' not started. Hint: Phase 5's model with its layers as modules: embed, encode, decode, project; loss.backward() gives every gradient phase 5 computed by hand, and torch.optim.Adam the update phase 2's adam_step makes.")
+        raise NotImplementedError("encode is not written yet (exercise 'torch_transformer'; hints: make hint ex=torch_transformer)")
 
     def decode(self, tgt_in: torch.Tensor, memory: torch.Tensor, tgt_mask: torch.Tensor | None = None,
                memory_mask: torch.Tensor | None = None) -> torch.Tensor:
         """tgt_in (B, T), memory (B, S, C) -> logits (B, T, tgt_vocab)."""
-        raise NotImplementedError("decode: exercise 'torch_transformer' not started. Hint: Phase 5's model with its layers as modules: embed, encode, decode, project; loss.backward() gives every gradient phase 5 computed by hand, and torch.optim.Adam the update phase 2's adam_step makes.")
+        raise NotImplementedError("decode is not written yet (exercise 'torch_transformer'; hints: make hint ex=torch_transformer)")
 
     def forward(self, src: torch.Tensor, tgt_in: torch.Tensor) -> torch.Tensor:
         """The source's padding mask for the encoder and the cross-attention, the target's for the decoder."""
-        raise NotImplementedError("forward: exercise 'torch_transformer' not started. Hint: Phase 5's model with its layers as modules: embed, encode, decode, project; loss.backward() gives every gradient phase 5 computed by hand, and torch.optim.Adam the update phase 2's adam_step makes.")
+        raise NotImplementedError("forward is not written yet (exercise 'torch_transformer'; hints: make hint ex=torch_transformer)")
 
     def loss(self, src: torch.Tensor, tgt_in: torch.Tensor, tgt_out: torch.Tensor) -> torch.Tensor:
         """Mean cross-entropy of tgt_out (B, T) over the positions whose target is not pad_id (phase 5's
         loss_and_grads); a 0-d tensor."""
-        raise NotImplementedError("loss: exercise 'torch_transformer' not started. Hint: Phase 5's model with its layers as modules: embed, encode, decode, project; loss.backward() gives every gradient phase 5 computed by hand, and torch.optim.Adam the update phase 2's adam_step makes.")
+        raise NotImplementedError("loss is not written yet (exercise 'torch_transformer'; hints: make hint ex=torch_transformer)")
 
 
 def train_step(model: Transformer, optimizer: torch.optim.Optimizer, src: torch.Tensor, tgt_in: torch.Tensor,
                tgt_out: torch.Tensor) -> float:
     """One step: gradients of model.loss from zero, then optimizer.step(). Returns the loss before the step."""
-    raise NotImplementedError("train_step: exercise 'torch_transformer' not started. Hint: Phase 5's model with its layers as modules: embed, encode, decode, project; loss.backward() gives every gradient phase 5 computed by hand, and torch.optim.Adam the update phase 2's adam_step makes.")
+    raise NotImplementedError("train_step is not written yet (exercise 'torch_transformer'; hints: make hint ex=torch_transformer)")

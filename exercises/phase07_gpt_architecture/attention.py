@@ -18,10 +18,10 @@ def causal_attention_by_hand(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor) 
     Compute the scores in at least float32 (bfloat16 and float16 inputs go up to float32) and cast the result
     back to q's dtype; build the mask on q's device.
     """
-    raise NotImplementedError("causal_attention_by_hand: exercise 'gpt_causal_attention' not started. Hint: Scores q k^T / sqrt(hs), with every score above the diagonal set to -inf before the softmax.")
+    raise NotImplementedError("causal_attention_by_hand is not written yet (exercise 'gpt_causal_attention'; hints: make hint ex=gpt_causal_attention)")
 
 
 def causal_attention_sdpa(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor) -> torch.Tensor:
     """(B, H, T, hs) x3 -> (B, H, T, hs) with F.scaled_dot_product_attention: one call, fused kernels
     (flash attention on CUDA) that never store the (T, T) matrix."""
-    raise NotImplementedError("causal_attention_sdpa: exercise 'gpt_causal_attention' not started. Hint: Scores q k^T / sqrt(hs), with every score above the diagonal set to -inf before the softmax.")
+    raise NotImplementedError("causal_attention_sdpa is not written yet (exercise 'gpt_causal_attention'; hints: make hint ex=gpt_causal_attention)")

@@ -27,4 +27,4 @@ def pick_device(override: str | None = None) -> torch.device:
     available, or a name not in CHOICES, raises ValueError with a one-line message naming the devices
     that are available (and, for an unknown name, the valid choices).
     """
-    raise NotImplementedError("pick_device: exercise 'pick_device' not started. Hint: Read the override, else the TFS_DEVICE environment variable, else 'auto'; normalise case and spaces.")
+    raise NotImplementedError("pick_device is not written yet (exercise 'pick_device'; hints: make hint ex=pick_device)")

@@ -16,7 +16,7 @@ def next_token_probs(logits: torch.Tensor, temperature: float = 1.0, top_k: int 
     set of most probable tokens whose probabilities add up to at least top_p (the most probable token always
     stays), zero the rest and renormalise.
     """
-    raise NotImplementedError("next_token_probs: exercise 'gpt_generation' not started. Hint: Temperature rescales the logits before the softmax; top-k and top-p cut the tail; then draw one token with the given generator.")
+    raise NotImplementedError("next_token_probs is not written yet (exercise 'gpt_generation'; hints: make hint ex=gpt_generation)")
 
 
 def sample_next_token(logits: torch.Tensor, temperature: float = 1.0, top_k: int | None = None,
@@ -26,7 +26,7 @@ def sample_next_token(logits: torch.Tensor, temperature: float = 1.0, top_k: int
     temperature == 0 means greedy: the argmax. Otherwise draw one token per row from next_token_probs with
     torch.multinomial, using only `generator` for randomness, so that a seeded generator reproduces a run.
     """
-    raise NotImplementedError("sample_next_token: exercise 'gpt_generation' not started. Hint: Temperature rescales the logits before the softmax; top-k and top-p cut the tail; then draw one token with the given generator.")
+    raise NotImplementedError("sample_next_token is not written yet (exercise 'gpt_generation'; hints: make hint ex=gpt_generation)")
 
 
 @torch.no_grad()
@@ -41,4 +41,4 @@ def generate(model, idx: torch.Tensor, max_new_tokens: int, temperature: float =
     would outgrow block_size, start a fresh cache on the cropped window. The tokens must equal those
     generated without the cache.
     """
-    raise NotImplementedError("generate: exercise 'gpt_generation' not started. Hint: Temperature rescales the logits before the softmax; top-k and top-p cut the tail; then draw one token with the given generator.")
+    raise NotImplementedError("generate is not written yet (exercise 'gpt_generation'; hints: make hint ex=gpt_generation)")

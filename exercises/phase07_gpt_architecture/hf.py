@@ -28,4 +28,4 @@ def convert_hf_state_dict(sd: dict) -> dict[str, torch.Tensor]:
     in TRANSPOSED (a (C, 3C) Conv1D weight becomes the (3C, C) nn.Linear weight); if "lm_head.weight" is
     missing (the head is tied), use the token embedding for it.
     """
-    raise NotImplementedError("convert_hf_state_dict: exercise 'gpt_from_hf' not started. Hint: Same names, same tensors: only the four Conv1D weights are stored transposed, and old mask buffers must go.")
+    raise NotImplementedError("convert_hf_state_dict is not written yet (exercise 'gpt_from_hf'; hints: make hint ex=gpt_from_hf)")

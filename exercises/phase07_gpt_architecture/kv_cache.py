@@ -23,4 +23,4 @@ class KVCache:
 
     def update(self, layer: int, k: torch.Tensor, v: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """Append k, v (B, H, T, hs) for `layer` along the time axis; return all of them, (B, H, P + T, hs)."""
-        raise NotImplementedError("update: exercise 'gpt_kv_cache' not started. Hint: Each layer keeps the keys and values it has seen; new ones are appended along the time axis.")
+        raise NotImplementedError("update is not written yet (exercise 'gpt_kv_cache'; hints: make hint ex=gpt_kv_cache)")

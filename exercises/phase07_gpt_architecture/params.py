@@ -16,7 +16,7 @@ def parameter_table(config) -> dict[str, int]:
     A LayerNorm has a weight and, when config.bias, a bias of C each; a Linear(n_in, n_out) has n_in * n_out
     weights and, when config.bias, n_out biases. The MLP's hidden width is 4C.
     """
-    raise NotImplementedError("parameter_table: exercise 'gpt_parameter_count' not started. Hint: Every parameter is in an embedding, a Linear or a LayerNorm; count each from its shape. The head is tied: it adds nothing.")
+    raise NotImplementedError("parameter_table is not written yet (exercise 'gpt_parameter_count'; hints: make hint ex=gpt_parameter_count)")
 
 
 def parameter_count(config) -> int:

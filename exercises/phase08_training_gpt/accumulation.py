@@ -19,4 +19,4 @@ def accumulate_gradients(model, micro_batches, autocast=None) -> torch.Tensor:
     function returning a fresh context manager for each forward pass (None: no autocast).
     Keep the losses as tensors: calling .item() each micro-batch forces a device sync.
     """
-    raise NotImplementedError("accumulate_gradients: exercise 'grad_accumulation' not started. Hint: backward() adds into .grad; the big batch's loss is the mean of the micro-batches' losses, so each micro-batch contributes its loss divided by their number.")
+    raise NotImplementedError("accumulate_gradients is not written yet (exercise 'grad_accumulation'; hints: make hint ex=grad_accumulation)")

@@ -21,7 +21,7 @@ def parameter_groups(model: nn.Module, weight_decay: float) -> list[dict]:
     set offsets, scales and lookup rows, which decay would pull towards zero for no gain. Each parameter
     appears exactly once (a head tied to the token embedding is one tensor, and it is an embedding).
     """
-    raise NotImplementedError("parameter_groups: exercise 'adamw' not started. Hint: Keep running means of the gradient and of its square per parameter, correct their bias towards zero, step by their ratio, and shrink the weight itself for decay (not the gradient).")
+    raise NotImplementedError("parameter_groups is not written yet (exercise 'adamw'; hints: make hint ex=adamw)")
 
 
 class AdamW(torch.optim.Optimizer):
@@ -43,5 +43,5 @@ class AdamW(torch.optim.Optimizer):
         if closure is not None:
             with torch.enable_grad():
                 loss = closure()
-        raise NotImplementedError("step: exercise 'adamw' not started. Hint: Keep running means of the gradient and of its square per parameter, correct their bias towards zero, step by their ratio, and shrink the weight itself for decay (not the gradient).")
+        raise NotImplementedError("step is not written yet (exercise 'adamw'; hints: make hint ex=adamw)")
         return loss

@@ -19,7 +19,7 @@ import torch
 def save_checkpoint(state: dict, path) -> None:
     """torch.save(state) to a temporary file beside `path` (tempfile.mkstemp(dir=the same folder)), then
     os.replace it onto `path`. If anything fails, remove the temporary file and re-raise; `path` is untouched."""
-    raise NotImplementedError("save_checkpoint: exercise 'checkpoints' not started. Hint: Never overwrite the one good checkpoint in place: write a new file beside it, then rename it over the old one; and save the random generators too.")
+    raise NotImplementedError("save_checkpoint is not written yet (exercise 'checkpoints'; hints: make hint ex=checkpoints)")
 
 
 def load_checkpoint(path, map_location="cpu") -> dict:
@@ -29,9 +29,9 @@ def load_checkpoint(path, map_location="cpu") -> dict:
 
 def rng_state() -> dict:
     """The random number generators' states as tensors: the CPU generator, and CUDA's and MPS's when present."""
-    raise NotImplementedError("rng_state: exercise 'checkpoints' not started. Hint: Never overwrite the one good checkpoint in place: write a new file beside it, then rename it over the old one; and save the random generators too.")
+    raise NotImplementedError("rng_state is not written yet (exercise 'checkpoints'; hints: make hint ex=checkpoints)")
 
 
 def set_rng_state(state: dict) -> None:
     """Restore what rng_state() returned, so the next random draws equal those after the save."""
-    raise NotImplementedError("set_rng_state: exercise 'checkpoints' not started. Hint: Never overwrite the one good checkpoint in place: write a new file beside it, then rename it over the old one; and save the random generators too.")
+    raise NotImplementedError("set_rng_state is not written yet (exercise 'checkpoints'; hints: make hint ex=checkpoints)")

@@ -17,4 +17,4 @@ def clip_grad_norm(parameters: Iterable[torch.Tensor], max_norm: float, eps: flo
     total_norm = sqrt(sum over every parameter p and every entry of p.grad ** 2): ONE norm over all the
     gradients together (the global norm), measured before clipping. Parameters without .grad are skipped.
     """
-    raise NotImplementedError("clip_grad_norm: exercise 'grad_clipping' not started. Hint: Measure ONE norm over all gradients together; if it exceeds max_norm, scale every gradient by the same factor.")
+    raise NotImplementedError("clip_grad_norm is not written yet (exercise 'grad_clipping'; hints: make hint ex=grad_clipping)")

@@ -19,4 +19,4 @@ def evaluate(model, sampler, n_batches: int, device="cpu", autocast=None) -> flo
     autocast() (a function returning a context manager, or None) around each forward pass, and restore the
     model's previous training mode before returning. Do not advance the sampler. Returns a Python float.
     """
-    raise NotImplementedError("evaluate: exercise 'evaluation' not started. Hint: Average the loss over the same validation batches every time, with dropout off and no graph, then put the model back as it was.")
+    raise NotImplementedError("evaluate is not written yet (exercise 'evaluation'; hints: make hint ex=evaluation)")

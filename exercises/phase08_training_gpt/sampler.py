@@ -42,11 +42,11 @@ class BatchSampler:
         where W = sum(self.windows) counts every window of every shard once; global window g is then window
         g - (windows of the shards before it) of the shard it falls in.
         """
-        raise NotImplementedError("window_starts: exercise 'batch_sampler' not started. Hint: Count every window of block_size + 1 tokens in every shard once, draw window numbers uniformly, then find which shard each number falls in: a window never leaves its shard.")
+        raise NotImplementedError("window_starts is not written yet (exercise 'batch_sampler'; hints: make hint ex=batch_sampler)")
 
     def batch_at(self, position: int) -> tuple[torch.Tensor, torch.Tensor]:
         """Batch number `position`: x (B, T) and y (B, T) int64, y[:, t] = the token after x[:, t]."""
-        raise NotImplementedError("batch_at: exercise 'batch_sampler' not started. Hint: Count every window of block_size + 1 tokens in every shard once, draw window numbers uniformly, then find which shard each number falls in: a window never leaves its shard.")
+        raise NotImplementedError("batch_at is not written yet (exercise 'batch_sampler'; hints: make hint ex=batch_sampler)")
 
     def next_batch(self) -> tuple[torch.Tensor, torch.Tensor]:
         """The batch at the current position, then advance by one."""

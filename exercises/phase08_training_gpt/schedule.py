@@ -19,4 +19,4 @@ def learning_rate(step: int, max_lr: float, min_lr: float, warmup_steps: int, ma
     step > max_steps:              min_lr
     warmup_steps == 0 means no warm-up; max_steps == warmup_steps means no decay (max_lr until max_steps).
     """
-    raise NotImplementedError("learning_rate: exercise 'lr_schedule' not started. Hint: Three pieces: climb linearly to max_lr over warmup_steps, follow half a cosine down to min_lr at max_steps, then stay at min_lr.")
+    raise NotImplementedError("learning_rate is not written yet (exercise 'lr_schedule'; hints: make hint ex=lr_schedule)")

@@ -36,14 +36,14 @@ def peak_flops(device_type: str, device_name: str = "") -> float:
 def flops_per_token(n_params: int, n_layer: int, n_head: int, head_size: int, seq_len: int) -> float:
     """Training FLOPs per token: 6 * n_params + 12 * n_layer * n_head * head_size * seq_len, where n_params
     excludes the position embedding."""
-    raise NotImplementedError("flops_per_token: exercise 'throughput_mfu' not started. Hint: Training costs about 6 FLOPs per parameter per token (2 forward, 4 backward), plus attention's score and value products; MFU compares that rate with the device's peak.")
+    raise NotImplementedError("flops_per_token is not written yet (exercise 'throughput_mfu'; hints: make hint ex=throughput_mfu)")
 
 
 def model_flops_per_token(model) -> float:
     """flops_per_token for a phase-7 GPT: n_params = every parameter except transformer.wpe."""
-    raise NotImplementedError("model_flops_per_token: exercise 'throughput_mfu' not started. Hint: Training costs about 6 FLOPs per parameter per token (2 forward, 4 backward), plus attention's score and value products; MFU compares that rate with the device's peak.")
+    raise NotImplementedError("model_flops_per_token is not written yet (exercise 'throughput_mfu'; hints: make hint ex=throughput_mfu)")
 
 
 def mfu(tokens_per_second: float, flops_per_token: float, peak: float) -> float:
     """Model FLOPs utilisation: the fraction of `peak` FLOP/s that tokens_per_second * flops_per_token achieves."""
-    raise NotImplementedError("mfu: exercise 'throughput_mfu' not started. Hint: Training costs about 6 FLOPs per parameter per token (2 forward, 4 backward), plus attention's score and value products; MFU compares that rate with the device's peak.")
+    raise NotImplementedError("mfu is not written yet (exercise 'throughput_mfu'; hints: make hint ex=throughput_mfu)")

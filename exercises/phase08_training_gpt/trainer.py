@@ -96,7 +96,7 @@ def _rewrite_log(path: Path, last_step: int) -> None:
 
 def train(config: TrainConfig) -> dict:
     """Train a GPT as `config` says; returns {"step", "tokens", "best_val_loss", "seconds"}."""
-    raise NotImplementedError("train: exercise 'trainer' not started. Hint: One loop: schedule the learning rate, accumulate gradients, clip, step, log; every eval_interval steps validate and checkpoint; resume restores model, optimiser, data position and random generators.")
+    raise NotImplementedError("train is not written yet (exercise 'trainer'; hints: make hint ex=trainer)")
 
 
 def config_from_dict(values: dict) -> TrainConfig:
