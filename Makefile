@@ -1,30 +1,58 @@
 # Every target calls `python -m grading <verb>`; the first call builds .venv.
-# Override the torch build with e.g. `make check phase=0 TORCH='torch==2.5.1'`.
+# Override the torch build on the first call (it is remembered), e.g. `make check phase=0 TORCH='torch==2.5.1'`;
+# on Linux without a GPU, PyTorch's CPU wheels: `make check phase=0 TORCH_INDEX=https://download.pytorch.org/whl/cpu`.
 PYTHON ?= python3
-TORCH ?= torch==2.13.0
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+TORCH_SAVED := $(VENV)/.torch
+SAVED := $(shell cat $(TORCH_SAVED) 2>/dev/null)
+TORCH ?= $(or $(word 1,$(SAVED)),torch==2.13.0)
+TORCH_INDEX ?= $(word 2,$(SAVED))
 
 ARGS = $(if $(phase),--phase $(phase)) $(if $(ex),--exercise $(ex)) $(if $(impl),--impl $(impl)) $(if $(seed),--seed $(seed))
 
-.PHONY: setup check grade hint compare stubs reset doctor test capstone capstone-grade bench prepare notebooks
+.PHONY: setup check grade hint compare stubs reset doctor test capstone capstone-grade bench prepare notebooks \
+	progress next watch FORCE
 
 setup: $(STAMP)
 
-$(STAMP): pyproject.toml
+# Rewritten only when the torch spec (or its index) changes, so the stamp below is out of date exactly then.
+$(TORCH_SAVED): FORCE
+	@mkdir -p $(VENV)
+	@echo '$(TORCH) $(TORCH_INDEX)' | cmp -s - $@ || echo '$(TORCH) $(TORCH_INDEX)' > $@
+
+$(STAMP): pyproject.toml $(TORCH_SAVED)
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 10) and "Python 3.10 or newer is needed; $(PYTHON) is " + sys.version.split()[0] + ": choose one with make PYTHON=python3.12 ...")'
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	@echo "setting up $(VENV) (first run only; torch spec: $(TORCH))"
+	@echo "setting up $(VENV) (first run only; torch spec: $(TORCH)$(if $(TORCH_INDEX), from $(TORCH_INDEX)))"
 	@$(PY) -m pip install -q --upgrade pip
-	@$(PY) -m pip install -q "$(TORCH)"
-	@$(PY) -m pip install -q -e ".[test]"
+	@$(PY) -m pip install -q $(if $(TORCH_INDEX),--index-url $(TORCH_INDEX)) "$(TORCH)"
+	@$(PY) -m pip install -q -e ".[checks]"
 	@touch $(STAMP)
 
+# Extras, installed the first time a target needs them.
+$(VENV)/.hf-data: $(STAMP)
+	@$(PY) -m pip install -q -e ".[checks,hf-data]" && touch $@
+$(VENV)/.notebooks: $(STAMP)
+	@$(PY) -m pip install -q -e ".[checks,notebooks]"
+	@$(PY) -m ipykernel install --user --name transformers-from-scratch --display-name "Transformers From Scratch (.venv)"
+	@touch $@
+
 check: $(STAMP)
-	@$(PY) -m grading check $(ARGS) $(if $(extra),--extra-checks $(extra))
+	@$(PY) -m grading check $(ARGS) $(if $(extra),--extra-checks $(extra)) $(if $(notebook),--notebook $(notebook)) $(if $(pytest),-- $(pytest))
 
 grade: $(STAMP)
-	@$(PY) -m grading grade $(if $(impl),--impl $(impl)) $(if $(extra),--extra-checks $(extra))
+	@$(PY) -m grading grade $(if $(impl),--impl $(impl)) $(if $(extra),--extra-checks $(extra)) $(if $(out),--out $(out))
+
+progress: $(STAMP)
+	@$(PY) -m grading progress $(if $(impl),--impl $(impl))
+
+next: $(STAMP)
+	@$(PY) -m grading next $(if $(impl),--impl $(impl))
+
+watch: $(STAMP)
+	@$(PY) -m grading watch $(if $(phase),--phase $(phase)) $(if $(impl),--impl $(impl))
 
 hint: $(STAMP)
 	@$(PY) -m grading hint $(ex) $(if $(level),--level $(level))
@@ -38,14 +66,14 @@ stubs: $(STAMP)
 reset: $(STAMP)
 	@$(PY) -m grading reset $(ex)
 
-notebooks: $(STAMP)
+notebooks: $(VENV)/.notebooks
 	@$(PY) -m grading notebooks
 
 doctor: $(STAMP)
 	@$(PY) -m grading doctor
 
-test: $(STAMP)
-	@$(PY) -m pytest tests -q
+test: $(VENV)/.hf-data
+	@$(PY) -m pytest tests -q -p no:cacheprovider
 
 capstone: $(STAMP)
 	@$(PY) -m grading capstone $(if $(resume),--resume $(resume)) $(if $(tier),--tier $(tier)) $(if $(impl),--impl $(impl)) $(if $(device),--device $(device))
@@ -56,5 +84,5 @@ capstone-grade: $(STAMP)
 bench: $(STAMP)
 	@$(PY) -m grading bench $(if $(impl),--impl $(impl)) $(if $(device),--device $(device))
 
-prepare: $(STAMP)
+prepare: $(if $(filter hf:%,$(source)),$(VENV)/.hf-data,$(STAMP))
 	@$(PY) -m data.prepare $(if $(source),$(source),shakespeare)

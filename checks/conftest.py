@@ -9,7 +9,7 @@ import zlib
 import numpy as np
 import pytest
 
-from grading import catalog
+from grading import UsageError, catalog
 from grading.inputs import guarded
 from grading.trees import Tree
 
@@ -22,7 +22,29 @@ def pytest_addoption(parser):
 
 def pytest_configure(config):
     seed = config.getoption("--seed")
+    seed = getattr(config, "workerinput", {}).get("workbook_seed", seed)  # a pytest-xdist worker: the session's
     config.workbook_seed = random.randrange(2**31) if seed is None else seed
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node):
+    """pytest-xdist: every worker draws its inputs from the controller's one session seed."""
+    node.workerinput["workbook_seed"] = node.config.workbook_seed
+
+
+def pytest_report_header(config):
+    return f"workbook: impl {config.getoption('--impl')}, seed {config.workbook_seed} (rerun with --seed {config.workbook_seed})"
+
+
+def pytest_collection_modifyitems(config, items):
+    """Markers from the catalog: -m "phase(number=4)", -m "exercise(id='probability')"."""
+    for item in items:
+        try:
+            exercise = catalog.exercise_for_check_file(item.path)
+        except UsageError:
+            continue
+        item.add_marker(pytest.mark.phase(number=exercise.phase))
+        item.add_marker(pytest.mark.exercise(id=exercise.id))
 
 
 @pytest.fixture(scope="session")

@@ -2,11 +2,15 @@
 from __future__ import annotations
 
 import argparse
+import difflib
+import os
 import platform
 import sys
 from pathlib import Path
 
 from grading import BUILD, ROOT, UsageError, catalog
+
+VISIBILITIES = ("visible", "hidden", "after_due_date", "after_published")
 
 
 class Parser(argparse.ArgumentParser):
@@ -14,49 +18,200 @@ class Parser(argparse.ArgumentParser):
         raise UsageError(f"{self.prog}: {message}")
 
 
-def cmd_check(args) -> int:
-    from grading import report, runner
+def find_exercise(ex_id: str) -> catalog.Exercise:
+    """The exercise, or a one-line error naming the closest ids."""
+    cat = catalog.load()
+    if ex_id in {e.id for e in cat.exercises}:
+        return cat.exercise(ex_id)
+    ids = [e.id for e in cat.exercises]
+    close = difflib.get_close_matches(ex_id, ids, n=3, cutoff=0.65)
+    word = ex_id.lower().replace("_", " ")  # "attention" is in ids and titles: scaled_dot_product_attention...
+    close += [e.id for e in cat.exercises if word and (word in e.id.replace("_", " ") or word in e.title.lower())
+              and e.id not in close][:max(0, 3 - len(close))]
+    suggestion = f"did you mean {' or '.join(close)}? " if close else ""
+    raise UsageError(f"unknown exercise {ex_id!r}; {suggestion}`python -m grading list` shows all {len(ids)}")
 
+
+def _err_console():
+    from rich.console import Console
+
+    return Console(stderr=True, highlight=False)
+
+
+def _status_line(text: str):
+    """A spinner on the terminal while a long run goes on (nothing when the output is a file or a pipe)."""
+    import contextlib
+
+    console = _err_console()
+    if not console.is_terminal:
+        return contextlib.nullcontext(None)
+    return console.status(text)
+
+
+def _selection(args) -> tuple[str, list[catalog.Exercise]]:
     cat = catalog.load()
     if args.exercise:
-        exercise = cat.exercise(args.exercise)
+        exercise = find_exercise(args.exercise)
         if args.phase is not None and cat.phase(args.phase).number != exercise.phase:
             raise UsageError(f"exercise {exercise.id!r} belongs to phase {exercise.phase}, not {args.phase}")
-        phase, exercises = cat.phase(exercise.phase), [exercise]
-    elif args.phase is not None:
+        phase = cat.phase(exercise.phase)
+        return f"Phase {phase.number} · {phase.title}", [exercise]
+    if args.phase is not None:
         phase = cat.phase(args.phase)
-        exercises = list(phase.exercises)
-        if not exercises:
-            print(f"phase {phase.number} ({phase.title}) has no exercises yet; "
-                  f"phases with exercises: {', '.join(str(p.number) for p in cat.phases if p.exercises)}")
-            return 0
-    else:
-        raise UsageError(f"say which phase: make check phase=N (valid: {', '.join(str(p.number) for p in cat.phases)})")
-    extra = _extra(args)
-    results, seed, seconds = runner.run(exercises, args.impl, args.seed, extra)
-    report.phase_report(f"Phase {phase.number} · {phase.title}", results, args.impl, seed, seconds)
+        return f"Phase {phase.number} · {phase.title}", list(phase.exercises)
+    raise UsageError(f"say which phase: make check phase=N (valid: {', '.join(str(p.number) for p in cat.phases)})")
+
+
+def cmd_check(args) -> int:
+    from grading import progress, report, runner
+
+    title, exercises = _selection(args)
+    if not exercises:
+        cat = catalog.load()
+        phase = cat.phase(args.phase)
+        print(f"phase {phase.number} ({phase.title}) has no exercises yet; "
+              f"phases with exercises: {', '.join(str(p.number) for p in cat.phases if p.exercises)}")
+        return 0
+    impl = args.impl
+    if args.notebook:
+        from grading import notebooks
+
+        impl = str(notebooks.extract(Path(args.notebook), exercises, args.impl))
+    if args.pytest_args is not None:
+        return _plain_pytest(args, exercises, impl)
+    if args.json == "-":  # the JSON owns standard output; the learner's report goes to standard error
+        report.console.file = sys.stderr
+    results, seed, seconds = runner.run(exercises, impl, args.seed, _extra(args))
+    report.phase_report(title, results, args.impl if not args.notebook else f"{args.notebook} (extracted)",
+                        seed, seconds)
+    progress.record(results, impl, seed)
     if args.json:
-        report.write_json(report.results_json(results, seconds, args.impl, seed), Path(args.json))
+        report.write_json(report.results_json(results, seconds, impl, seed), args.json)
     return 0 if all(r.status == "passed" for r in results) else 1
 
 
+def _plain_pytest(args, exercises, impl: str) -> int:
+    """`check ... -- ARGS`: pytest's own run of these checks with ARGS (-x, -vv, --lf, --pdb), in a process of
+    its own. pytest decides and prints the outcome there: a debugging aid, not a grade (nothing is recorded)."""
+    import subprocess
+
+    from grading.trees import resolve
+
+    if args.extra_checks:
+        raise UsageError("--extra-checks cannot be combined with pytest arguments after --")
+    files = [str(e.check_file.relative_to(ROOT)) for e in exercises if e.check_file.exists()]
+    command = [sys.executable, "-m", "pytest", *files, "--impl", str(resolve(impl))]
+    if args.seed is not None:
+        command += ["--seed", str(args.seed)]
+    command += args.pytest_args
+    print(f"pytest's own run (not graded): {' '.join(command[1:])}", file=sys.stderr, flush=True)
+    return subprocess.call(command, cwd=ROOT)
+
+
 def cmd_grade(args) -> int:
-    from grading import report, runner
+    from grading import gradescope, progress, report, runner
 
     cat = catalog.load()
-    results, seed, seconds = runner.run(list(cat.exercises), args.impl, args.seed, _extra(args))
-    by_phase = [(f"{p.number} {p.title}", [r for r in results if r.exercise.phase == p.number]) for p in cat.phases]
-    report.console.print(report.grade_table(by_phase))
-    data = report.results_json(results, seconds, args.impl, seed)
+    exercises = gradescope.selected(args.phase)
+    capstone = _capstone(args.capstone, args.impl)
+    with _status_line("grading") as status:
+        def show(i, exercise):
+            if status is not None:
+                status.update(f"grading {i + 1}/{len(exercises)}: phase {exercise.phase} · {exercise.id}")
+        results, seed, seconds = runner.run(exercises, args.impl, args.seed, _extra(args), progress=show)
+    data = report.results_json(results, seconds, args.impl, seed, visibility=args.visibility,
+                               stdout_visibility=args.stdout_visibility, teacher_visibility=args.teacher_visibility,
+                               capstone=capstone)
+    console = report.console if args.out != "-" else _err_console()
+    console.print(report.grade_table(report.by_phase(results, cat.phases)))
     out = BUILD / "grade"
     report.write_json(data, out / "results.json")
-    report.write_html(data, out / "report.html")
-    report.console.print(f"{data['score']:g}/{data['max_score']} points · {out / 'results.json'} · {out / 'report.html'}")
-    return 0 if data["score"] == data["max_score"] else 1
+    if args.out:
+        report.write_json(data, args.out)
+    if args.record:
+        progress.record(results, args.impl, seed)
+        progress.record_grade(data["score"], report.max_score(data), args.impl,
+                              sum(r.status == "passed" for r in results), len(results))
+    report.write_html(out / "report.html", results, args.impl, seed, seconds, capstone=capstone,
+                      history=progress.history(args.impl))
+    written = [str(out / "results.json"), str(out / "report.html")] + ([args.out] if args.out not in (None, "-") else [])
+    console.print(f"{data['score']:g}/{report.max_score(data)} points · {' · '.join(written)}")
+    return 0 if data["score"] == report.max_score(data) else 1
+
+
+def _capstone(run: str | None, impl: str) -> dict | None:
+    """The capstone grade to show beside the exercises: the run named, else the latest one for the learner's own
+    tree (a teacher grading a copy names the run, or gets none)."""
+    import json
+
+    if run is None and impl != "exercises":
+        return None
+    from grading.capstone import record
+
+    try:
+        folder = record.find_run(run)
+        return json.loads((folder / record.GRADE).read_text())
+    except (UsageError, OSError, ValueError):
+        if run is not None:
+            raise UsageError(f"capstone run {run!r} has no grade yet; run: make capstone-grade run={run}") from None
+        return None
+
+
+def cmd_grade_all(args) -> int:
+    import random
+
+    from grading import gradescope
+
+    exercises = gradescope.selected(args.phase)
+    seed = random.randrange(2**31) if args.seed is None else args.seed
+    out = Path(args.out) if args.out else BUILD / "grade-all.csv"
+    with _status_line("grading") as status:
+        def show(i, n, name):
+            if status is not None:
+                status.update(f"grading learner {i + 1}/{n}: {name}")
+        rows = gradescope.grade_all(Path(args.folder), exercises, out, seed, _extra(args), progress=show)
+    for row in rows:
+        score = row.get("score")
+        print(f"  {row['learner']:<30} " + (f"{score:g}/{sum(e.points for e in exercises)}" if score is not None
+                                             else f"not graded: {row['error']}"))
+    print(f"{len(rows)} learners, seed {seed} for all · {out}")
+    return 0
+
+
+def cmd_gradescope(args) -> int:
+    from grading import gradescope
+
+    archive = gradescope.write_autograder(Path(args.out), _extra(args), args.visibility, args.teacher_visibility)
+    print(f"wrote {Path(args.out) / 'setup.sh'}, {Path(args.out) / 'run_autograder'} and {archive} "
+          f"(upload the zip as the assignment's autograder)")
+    return 0
+
+
+def cmd_progress(args) -> int:
+    from grading import progress, report
+
+    report.console.print(report.progress_table(progress.standings(args.impl), progress.capstone_best()))
+    report.console.print("[dim]next: make next · results come from your check runs: make check phase=N[/]")
+    return 0
+
+
+def cmd_next(args) -> int:
+    from grading import progress, report
+
+    report.next_card(progress.next_exercise(args.impl), args.impl)
+    return 0
+
+
+def cmd_watch(args) -> int:
+    from grading import watch
+
+    cat = catalog.load()
+    exercises = list(cat.phase(args.phase).exercises) if args.phase is not None else list(cat.exercises)
+    return watch.watch(exercises, args.impl, poll=args.poll, runs=args.runs)
 
 
 def cmd_hint(args) -> int:
-    exercise = catalog.load().exercise(args.exercise)
+    exercise = find_exercise(args.exercise)
     levels = len(exercise.hints)
     if not 1 <= args.level <= levels:
         raise UsageError(f"hint level {args.level} is out of range; exercise {exercise.id!r} has levels 1..{levels}")
@@ -73,7 +228,7 @@ def cmd_compare(args) -> int:
 
     from grading.compare import compare
 
-    exercise = catalog.load().exercise(args.exercise)
+    exercise = find_exercise(args.exercise)
     seed = random.randrange(2**31) if args.seed is None else args.seed
     rows = compare(exercise, args.impl, seed)
     width = max(len(call) for call, _ in rows)
@@ -102,7 +257,7 @@ def cmd_stubs(args) -> int:
 def cmd_reset(args) -> int:
     from grading import stubs
 
-    dest, backup = stubs.reset(catalog.load().exercise(args.exercise))
+    dest, backup = stubs.reset(find_exercise(args.exercise))
     print(f"reset {dest.relative_to(ROOT)}" + (f"; your previous file is saved at {backup.relative_to(ROOT)}" if backup else ""))
     return 0
 
@@ -122,7 +277,7 @@ def cmd_notebooks(args) -> int:
     from grading import notebooks
 
     for path in notebooks.write_all():
-        print(f"wrote {path.relative_to(ROOT)}")
+        print(f"wrote {os.path.relpath(path)}")
     return 0
 
 
@@ -191,34 +346,92 @@ def _extra(args):
     return Path(args.extra_checks) if getattr(args, "extra_checks", None) else None
 
 
+def version() -> str:
+    from importlib import metadata
+
+    try:
+        number = metadata.version("transformers-from-scratch")
+    except metadata.PackageNotFoundError:
+        number = "unknown (not installed: make setup)"
+    return f"transformers-from-scratch {number} (python {platform.python_version()})"
+
+
 def build_parser() -> Parser:
-    parser = Parser(prog="grading", description="Transformers From Scratch: the workbook's engine")
-    verbs = parser.add_subparsers(dest="verb", required=True, parser_class=Parser)
+    cat = catalog.load()
+    phases = ", ".join(str(p.number) for p in cat.phases if p.exercises)
+    parser = Parser(prog="grading", description="Transformers From Scratch: the workbook's engine. "
+                                                "`python -m grading VERB --help` explains a verb.")
+    parser.add_argument("--version", action="version", version=version())
+    verbs = parser.add_subparsers(dest="verb", required=True, parser_class=Parser, metavar="VERB")
 
     def tree_options(p):
-        p.add_argument("--impl", default="exercises", help="exercises | solutions | PATH to a tree like exercises/")
+        p.add_argument("--impl", default="exercises", help="exercises (default) | solutions | PATH to a tree like exercises/")
         p.add_argument("--seed", type=int, help="reproduce a run's random inputs")
 
-    p = verbs.add_parser("check", help="check one phase or exercise")
-    p.add_argument("--phase")
-    p.add_argument("--exercise")
+    def gradescope_options(p, teacher_default):
+        p.add_argument("--visibility", choices=VISIBILITIES, help="Gradescope: when the learner sees the results")
+        p.add_argument("--teacher-visibility", choices=VISIBILITIES, default=teacher_default,
+                       help="Gradescope: the extra checks become tests of their own, shown to the learner then "
+                            f"(a hidden check's message stays hidden until then; default: {teacher_default})")
+
+    p = verbs.add_parser("check", help="check one phase or exercise",
+                         description="Check one phase or exercise. Arguments after -- go to pytest itself "
+                                     "(e.g. -- -x -vv, -- --lf): pytest's own report, not a grade.")
+    p.add_argument("--phase", help=f"a phase number: {phases}")
+    p.add_argument("--exercise", help="an exercise id (python -m grading list)")
     p.add_argument("--extra-checks", help="a teacher's folder of further checks (test_<id>*.py)")
-    p.add_argument("--json", help="also write the results (Gradescope's results.json shape) to this file")
+    p.add_argument("--json", help="also write the results (Gradescope's results.json) to this file; - for stdout")
+    p.add_argument("--notebook", help="check the exercise cells of this notebook (make notebooks) instead of the files")
     tree_options(p)
-    p.set_defaults(run=cmd_check)
+    p.set_defaults(run=cmd_check, pytest_args=None)
 
     p = verbs.add_parser("grade", help="every phase, scored; JSON and HTML under build/grade/")
-    p.add_argument("--extra-checks")
+    p.add_argument("--phase", action="append", help=f"only these phases (repeat, or N,M): {phases}")
+    p.add_argument("--extra-checks", help="a teacher's folder of further checks (test_<id>*.py)")
+    p.add_argument("--out", help="also write results.json here (Gradescope: /autograder/results/results.json); - for stdout")
+    p.add_argument("--stdout-visibility", choices=VISIBILITIES, help="Gradescope: when the learner sees the grader's output")
+    p.add_argument("--capstone", metavar="RUN", help="show this capstone run's grade (default: the latest, for exercises/)")
+    p.add_argument("--no-record", dest="record", action="store_false", help="leave build/progress/ as it is")
+    gradescope_options(p, None)
     tree_options(p)
     p.set_defaults(run=cmd_grade)
 
+    p = verbs.add_parser("grade-all", help="a teacher's folder of learners' copies, graded into one CSV")
+    p.add_argument("folder", help="one sub-folder per learner: their exercises/ tree, or a workbook holding one")
+    p.add_argument("--out", help="the CSV (default: build/grade-all.csv)")
+    p.add_argument("--phase", action="append", help=f"only these phases (repeat, or N,M): {phases}")
+    p.add_argument("--extra-checks", help="a teacher's folder of further checks (test_<id>*.py)")
+    p.add_argument("--seed", type=int, help="the inputs' seed, the same for every learner (default: drawn once)")
+    p.set_defaults(run=cmd_grade_all)
+
+    p = verbs.add_parser("gradescope", help="a Gradescope autograder: setup.sh, run_autograder, autograder.zip")
+    p.add_argument("out", help="the folder to write them to")
+    p.add_argument("--extra-checks", help="a teacher's private checks, shipped inside the zip")
+    gradescope_options(p, "after_published")
+    p.set_defaults(run=cmd_gradescope)
+
+    p = verbs.add_parser("progress", help="every phase: done, in progress, not started, points, minutes left")
+    p.add_argument("--impl", default="exercises", help="exercises (default) | solutions | PATH to a tree like exercises/")
+    p.set_defaults(run=cmd_progress)
+
+    p = verbs.add_parser("next", help="the first unfinished exercise: file, minutes, first hint")
+    p.add_argument("--impl", default="exercises", help="exercises (default) | solutions | PATH to a tree like exercises/")
+    p.set_defaults(run=cmd_next)
+
+    p = verbs.add_parser("watch", help="rerun an exercise's checks each time you save its file")
+    p.add_argument("--phase", help=f"watch only this phase: {phases}")
+    p.add_argument("--impl", default="exercises", help="exercises (default) | PATH to a tree like exercises/")
+    p.add_argument("--poll", action="store_true", help="poll for changes (for file systems without notifications)")
+    p.add_argument("--runs", type=int, help="stop after this many check runs (default: until q or Ctrl-C)")
+    p.set_defaults(run=cmd_watch)
+
     p = verbs.add_parser("hint", help="staged hints: idea, equation, shapes, near-code")
-    p.add_argument("exercise")
-    p.add_argument("--level", type=int, default=1)
+    p.add_argument("exercise", help="an exercise id (python -m grading list)")
+    p.add_argument("--level", type=int, default=1, help="1 idea, 2 equation, 3 shapes, 4 near-code")
     p.set_defaults(run=cmd_hint)
 
     p = verbs.add_parser("compare", help="your functions and the reference on the same inputs")
-    p.add_argument("exercise")
+    p.add_argument("exercise", help="an exercise id (python -m grading list)")
     tree_options(p)
     p.set_defaults(run=cmd_compare)
 
@@ -229,7 +442,7 @@ def build_parser() -> Parser:
     p.set_defaults(run=cmd_stubs)
 
     p = verbs.add_parser("reset", help="regenerate one exercise's stub, backing up your file")
-    p.add_argument("exercise")
+    p.add_argument("exercise", help="an exercise id (python -m grading list)")
     p.set_defaults(run=cmd_reset)
 
     p = verbs.add_parser("capstone", help="train your GPT to the tier's target within its time budget")
@@ -267,6 +480,17 @@ def build_parser() -> Parser:
     return parser
 
 
+def parse(argv: list[str]) -> argparse.Namespace:
+    """Parse the command line; `check ... -- ARGS` hands ARGS to pytest."""
+    own, passthrough = (argv[:argv.index("--")], argv[argv.index("--") + 1:]) if "--" in argv else (argv, None)
+    args = build_parser().parse_args(own)
+    if passthrough is not None:
+        if args.verb != "check":
+            raise UsageError(f"arguments after -- are for pytest, and only `check` takes them (got {args.verb!r})")
+        args.pytest_args = passthrough
+    return args
+
+
 def _stop_on_signal(signum, frame):
     raise KeyboardInterrupt  # SIGTERM or SIGHUP: stop as Ctrl-C does, so children are stopped and nothing half-written
 
@@ -278,7 +502,7 @@ def main(argv=None) -> int:
         if signum is not None:
             signal.signal(signum, _stop_on_signal)
     try:
-        args = build_parser().parse_args(argv)
+        args = parse(sys.argv[1:] if argv is None else list(argv))
         return args.run(args)
     except UsageError as err:
         print(f"error: {err}", file=sys.stderr)
@@ -287,3 +511,6 @@ def main(argv=None) -> int:
         print("interrupted: the run was stopped; no report was written and earlier reports are as they were",
               file=sys.stderr)
         return 130
+    except BrokenPipeError:  # `grading list | head`: the reader left; say nothing more, as a killed writer would
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 128 + 13

@@ -45,3 +45,26 @@ def write_all(out: Path = OUT) -> list[Path]:
             nbformat.write(phase_notebook(phase), str(path))
             written.append(path)
     return written
+
+
+def extract(path: Path, exercises, impl: str) -> Path:
+    """A tree to check: a copy of `impl` with each exercise cell of the notebook written over its file."""
+    import shutil
+
+    from grading import UsageError
+    from grading.trees import resolve
+
+    try:
+        notebook = nbformat.read(str(path), as_version=4)
+    except (OSError, ValueError) as err:
+        raise UsageError(f"notebook {str(path)!r} cannot be read ({err}); make notebooks writes them") from None
+    cells = {c.metadata.get("workbook", {}).get("file"): c.source for c in notebook.cells if c.cell_type == "code"}
+    wanted = [e for e in exercises if e.relpath in cells]
+    if not wanted:
+        raise UsageError(f"notebook {str(path)!r} has no exercise cell for {', '.join(e.id for e in exercises)}")
+    tree = BUILD / "notebook-trees" / path.stem
+    shutil.rmtree(tree, ignore_errors=True)
+    shutil.copytree(resolve(impl), tree, ignore=shutil.ignore_patterns("__pycache__"))
+    for e in wanted:
+        (tree / e.relpath).write_text(_file_source(cells[e.relpath]), encoding="utf-8")
+    return tree

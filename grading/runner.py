@@ -370,8 +370,9 @@ def run_compare(exercise: catalog.Exercise, impl: str, seed: int) -> tuple[list,
 
 
 def run(exercises, impl: str = "exercises", seed: int | None = None, extra: Path | None = None,
-        keyword: str | None = None) -> tuple[list[ExerciseResult], int, float]:
+        keyword: str | None = None, progress=None) -> tuple[list[ExerciseResult], int, float]:
     """Run the checks of `exercises` against tree `impl`. Returns (results, session seed, seconds).
+    progress(i, exercise), if given, is called in the engine before each exercise's checks start (a status line).
 
     Refuses (UsageError) a run during which checks/, solutions/ or the engine changed on disk."""
     import random
@@ -385,7 +386,9 @@ def run(exercises, impl: str = "exercises", seed: int | None = None, extra: Path
     before = integrity.manifest(guarded)
     ctx = _context()
     results, start = [], time.perf_counter()
-    for exercise in exercises:
+    for i, exercise in enumerate(exercises):
+        if progress is not None:
+            progress(i, exercise)
         if exercise.id not in files:
             results.append(ExerciseResult(exercise))
             continue

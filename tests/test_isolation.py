@@ -163,7 +163,7 @@ def test_cli_exits_1_and_writes_a_fresh_report(tmp_path):
     assert result.returncode == 1, result.stdout + result.stderr
     assert "exited with status 0 during check" in result.stdout and "Traceback" not in result.stdout
     data = json.loads(out.read_text())
-    assert data["output"].endswith("seed 5") and data["score"] == data["max_score"] - 15
+    assert data["output"].endswith("seed 5") and data["score"] == data["extra_data"]["max_score"] - 15
 
 
 def _start_engine(tree, out):
