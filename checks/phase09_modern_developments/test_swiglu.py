@@ -1,0 +1,27 @@
+"""Checks for phase09_modern_developments/swiglu.py: SwiGLU's forward by its formula, LLaMA's hidden widths."""
+import torch
+
+from checks.helpers import assert_close, expect
+
+
+def test_llama_hidden_widths(impl):
+    # LLaMA 7B, 13B and 65B (Touvron et al., 2023, with multiple_of 256), and the capstone's width 128 (multiple_of 32)
+    for n_embd, multiple_of, expected in ((4096, 256, 11008), (5120, 256, 13824), (8192, 256, 22016), (128, 32, 352),
+                                          (768, 256, 2048)):
+        got = impl.swiglu_hidden_size(n_embd, multiple_of)
+        expect(got == expected, f"swiglu_hidden_size({n_embd}, {multiple_of}) is {got}; expected {expected}",
+               "int(2 * 4 * n_embd / 3), then round UP to a multiple of multiple_of")
+
+
+def test_forward_is_the_gated_formula(impl, seed):
+    gen = torch.Generator().manual_seed(seed)
+    mlp = impl.SwiGLU(8, 12).double()
+    with torch.no_grad():
+        for p in mlp.parameters():
+            p.copy_(torch.randn(p.shape, generator=gen, dtype=torch.float64))
+    x = torch.randn(2, 5, 8, generator=gen, dtype=torch.float64)
+    gate = x @ mlp.w_gate.weight.T
+    expected = (gate * torch.sigmoid(gate) * (x @ mlp.w_up.weight.T)) @ mlp.w_down.weight.T
+    assert_close(mlp(x), expected, "SwiGLU(8, 12)(x) for x of shape (2, 5, 8)", rtol=1e-10, atol=1e-12,
+                 mistake="w_down(silu(w_gate(x)) * w_up(x)): SiLU (z sigmoid z, not GELU) on the GATE projection, "
+                         "times the up projection")
