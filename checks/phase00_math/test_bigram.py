@@ -21,6 +21,16 @@ def test_counts_known_value(impl):
     assert_close(counts, np.array([[0, 2], [1, 0]]), "bigram_counts('abab', ['a', 'b'])")
 
 
+def test_counts_of_short_texts(impl):
+    """Fixed corner cases: the empty string and one character have no pairs; two characters have one."""
+    for text in ("", "a"):
+        assert_close(impl.bigram_counts(text, VOCAB), np.zeros((6, 6), dtype=np.int64),
+                     f"bigram_counts({text!r}, vocab) (no pairs: all zeros)",
+                     mistake="a text shorter than 2 characters has no pairs; an empty index array must still be "
+                             "integer (np.array([]) is float)")
+    assert_close(impl.bigram_counts("ba", ["a", "b"]), np.array([[0, 0], [1, 0]]), "bigram_counts('ba', ['a', 'b'])")
+
+
 def test_probabilities_match_reference(impl, ref, rng):
     counts = ref.bigram_counts(random_text(rng, 100), VOCAB)
     for smoothing in (0.0, 1.0):

@@ -20,6 +20,14 @@ def test_standardize_properties(impl, rng):
     assert_close(np.std(z, axis=0), np.ones(3), "column standard deviations of standardize(x)")
 
 
+def test_standardize_far_from_zero(impl, ref, rng):
+    """Columns with mean 1e8 and standard deviation about 1: large magnitudes, small spread."""
+    x = 1e8 + rng.normal(size=(50, 3))
+    assert_close(impl.standardize(x), ref.standardize(x), "standardize(x) for x = 1e8 + N(0, 1) of shape (50, 3)",
+                 rtol=1e-6, atol=1e-6, mistake="E[x^2] - E[x]^2 cancels catastrophically far from zero: subtract the "
+                 "mean first, then take the spread (x.std(axis=0) does)")
+
+
 def test_pairwise_sq_distances_matches_reference(impl, ref, rng):
     a, b = rng.normal(size=(6, 3)), rng.normal(size=(4, 3))
     assert_close(impl.pairwise_sq_distances(a, b), ref.pairwise_sq_distances(a, b),

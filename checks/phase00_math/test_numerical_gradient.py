@@ -37,6 +37,14 @@ def test_restores_x(impl, rng):
                  mistake="each x[i] must be put back after its two evaluations")
 
 
+def test_integer_input(impl):
+    """x given as integers: x + eps must not be rounded back to x."""
+    got = impl.numerical_gradient(cubic, np.array([1, 2, 3]))
+    assert_close(got, np.array([3.0, 12.0, 27.0]), "numerical_gradient(sum(x**3), np.array([1, 2, 3])) (integer x)",
+                 rtol=1e-6, mistake="work on a float64 copy of x (np.asarray(x, dtype=np.float64)): in an integer "
+                 "array x[i] + eps is stored as x[i], and the gradient comes out 0")
+
+
 def test_shape_follows_x(impl, rng):
     x = rng.normal(size=(2, 1, 3))
     grad = impl.numerical_gradient(lambda z: float(np.sum(z)), x)

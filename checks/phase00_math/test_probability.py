@@ -23,6 +23,17 @@ def test_softmax_is_stable_for_large_inputs(impl, ref, rng):
                  mistake="exp(-1000) underflows to 0 and 0/0 is NaN: subtract the row's max before exp")
 
 
+def test_stable_when_rows_differ_in_scale(impl, ref, rng):
+    """One row near +1000 and one near -1000 in the same array: each needs its OWN max subtracted."""
+    x = rng.normal(size=(2, 5)) + np.array([[1000.0], [-1000.0]])
+    for name in ("softmax", "log_softmax"):
+        for axis, data in ((-1, x), (0, x.T)):
+            assert_close(getattr(impl, name)(data, axis=axis), getattr(ref, name)(data, axis=axis),
+                         f"{name}(x, axis={axis}) with one slice near 1000 and one near -1000", rtol=1e-7, atol=1e-12,
+                         mistake="subtract the max of each slice along `axis` (np.max(x, axis=axis, keepdims=True)), "
+                                 "not the max of the whole array: the row near -1000 underflows to 0/0")
+
+
 def test_log_softmax_matches_reference(impl, ref, rng):
     x = rng.normal(scale=3.0, size=(5, 6))
     assert_close(impl.log_softmax(x), ref.log_softmax(x), "log_softmax(x) for x of shape (5, 6)")
@@ -61,6 +72,17 @@ def test_entropy_and_kl(impl, ref, rng):
     assert_close(impl.entropy(np.array([0.5, 0.5, 0.0])), np.log(2.0), "entropy([0.5, 0.5, 0]) (0 log 0 = 0)")
     assert_close(impl.kl_divergence(p, p), 0.0, "kl_divergence(p, p)", atol=1e-12)
     expect(impl.kl_divergence(p, q) >= 0, "kl_divergence(p, q) came out negative; KL is never negative")
+
+
+def test_zero_probabilities_contribute_nothing(impl):
+    """Fixed corner cases: outcomes of probability 0 (0 log 0 = 0), where q may be 0 too."""
+    assert_close(impl.kl_divergence(np.array([0.5, 0.5, 0.0]), np.array([0.25, 0.25, 0.5])), np.log(2.0),
+                 "kl_divergence([0.5, 0.5, 0], [0.25, 0.25, 0.5]) (= ln 2)", rtol=1e-12,
+                 mistake="terms with p_i = 0 contribute 0: sum only over p_i > 0 (0 * log 0 is NaN in NumPy)")
+    assert_close(impl.kl_divergence(np.array([1.0, 0.0]), np.array([0.5, 0.0])), np.log(2.0),
+                 "kl_divergence([1, 0], [0.5, 0]) (= ln 2; q_i = 0 where p_i = 0 is allowed)", rtol=1e-12,
+                 mistake="terms with p_i = 0 contribute 0: sum only over p_i > 0 (0 * log 0 is NaN in NumPy)")
+    assert_close(impl.entropy(np.array([1.0, 0.0, 0.0])), 0.0, "entropy([1, 0, 0]) (a certain outcome)", atol=1e-15)
 
 
 def test_cross_entropy_is_entropy_plus_kl(impl, rng):

@@ -4,6 +4,42 @@ import numpy as np
 from checks.helpers import assert_close, expect
 
 
+class FixedDraws:
+    """Stands in for a np.random.Generator whose uniform draws are given: the corner cases a random draw all but
+    never hits. random(n) (or random() n times, or uniform(0, 1, n)) returns them in order."""
+
+    def __init__(self, values):
+        self.values, self.used = list(values), 0
+
+    def random(self, size=None):
+        n = 1 if size is None else int(np.prod(size))
+        draws = np.array(self.values[self.used:self.used + n], dtype=np.float64)
+        expect(len(draws) == n, f"sample_categorical drew more than {len(self.values)} uniforms for "
+                                f"{len(self.values)} samples", mistake="one uniform u per sample")
+        self.used += n
+        return float(draws[0]) if size is None else draws.reshape(size)
+
+    def uniform(self, low=0.0, high=1.0, size=None):
+        return low + (high - low) * self.random(size)
+
+
+def test_corner_draws(impl):
+    """u = 0 exactly must skip outcomes of probability 0; u on a cdf step goes to the next outcome; the
+    largest u the generator can return must land on the last outcome although the cdf ends just below 1."""
+    got = impl.sample_categorical(np.array([0.0, 0.5, 0.5]), 2, FixedDraws([0.0, 0.5]))
+    assert_close(got, np.array([1, 2]), "sample_categorical([0, 0.5, 0.5], 2, draws u = 0.0 and 0.5)",
+                 mistake="the FIRST index whose cdf EXCEEDS u (np.searchsorted(cdf, u, side='right')); "
+                         "with side='left' u = 0 picks an outcome of probability 0")
+    probs = np.full(10, 0.1)
+    u = np.nextafter(1.0, 0.0)               # the largest value generator.random() returns
+    expect(np.cumsum(probs)[-1] < 1.0 and u >= np.cumsum(probs)[-1],
+           "precondition of this check: rounding leaves cumsum([0.1] * 10)[-1] below 1, under the largest draw")
+    got = impl.sample_categorical(probs, 1, FixedDraws([u]))
+    assert_close(got, np.array([9]), "sample_categorical([0.1] * 10, 1, draw u = 1 - 2^-53)",
+                 mistake="np.cumsum(probs)[-1] is 0.9999999999999999 here: set the last cdf entry to 1 so that no u "
+                         "falls past it (the index would be 10, out of range)")
+
+
 def test_matches_reference_with_same_generator(impl, ref, seed, rng):
     probs = rng.dirichlet(np.ones(6))
     got = impl.sample_categorical(probs, 50, np.random.default_rng(seed))
