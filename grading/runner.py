@@ -25,6 +25,7 @@ from grading.trees import ImportFailure, resolve
 
 GRACE_S = 15            # beyond a check's own limit (pytest-timeout stops it first) before the child is killed
 OUTPUT_KEEP = 16_000    # characters of a child's output kept from its start and from its end
+MEMORY_POLL_S = 0.2     # how often the child's resident memory is read (a scan of its process tree)
 
 
 @dataclass
@@ -148,18 +149,41 @@ def check_files(exercises, extra: Path | None, cat: catalog.Catalog) -> dict[str
     return files
 
 
-def _context() -> multiprocessing.context.BaseContext:
-    """A fork server that has imported pytest, NumPy (and torch, when a phase needs it) once: each exercise's
-    child is a fork of it, fresh and isolated, without paying the imports again."""
+BASE_PRELOAD = ("numpy", "pytest", "pytest_timeout", "checks.conftest", "checks.helpers", "grading.sandbox")
+
+
+def _heavy_imports(exercises) -> tuple[str, ...]:
+    """Libraries worth importing once in the fork server for these exercises: torch from phase 6 on, and
+    transformers (the phase-7 checks' twin of GPT-2, when installed). On Linux forking after importing torch is
+    safe; on macOS forking after Apple's frameworks have loaded is not, so children import it themselves."""
+    if not sys.platform.startswith("linux"):
+        return ()
+    wanted = (["torch"] if any(e.phase >= 6 for e in exercises) else []) + (
+        ["transformers.models.gpt2.modeling_gpt2"] if any(e.phase == 7 for e in exercises) else [])
+    return tuple(name for name in wanted if importlib.util.find_spec(name.partition(".")[0]) is not None)
+
+
+_preloaded: set[str] = set()
+
+
+def _context(exercises=()) -> multiprocessing.context.BaseContext:
+    """A fork server that has imported pytest, NumPy (and torch, transformers when the phases need them) once:
+    each exercise's child is a fork of it, fresh and isolated, without paying the imports again. A process has
+    one fork server; a later run that needs more of it restarts it with the larger set."""
     if sys.platform == "win32":  # pragma: no cover - no fork on Windows
         return multiprocessing.get_context("spawn")
+    from multiprocessing import forkserver
+
     ctx = multiprocessing.get_context("forkserver")
-    preload = ["numpy", "pytest", "pytest_timeout", "checks.conftest", "checks.helpers", "grading.sandbox"]
-    # Preloaded whatever the phase: a process has one fork server, started by its first run. On Linux forking
-    # after importing torch is safe; on macOS forking after Apple's frameworks have loaded is not.
-    if sys.platform.startswith("linux") and importlib.util.find_spec("torch") is not None:
-        preload.insert(0, "torch")
-    ctx.set_forkserver_preload(preload)
+    needed = set(_heavy_imports(exercises))
+    if not needed <= _preloaded:
+        server = getattr(forkserver, "_forkserver", None)
+        if _preloaded and hasattr(server, "_stop"):
+            server._stop()
+        _preloaded.update(needed)
+        ctx.set_forkserver_preload([*sorted(_preloaded), *BASE_PRELOAD])
+    elif not _preloaded:
+        ctx.set_forkserver_preload(list(BASE_PRELOAD))
     return ctx
 
 
@@ -247,7 +271,7 @@ class ChildRun:
         self.collected: list[str] = []
         self.checks: dict[str, dict] = {}
         self.current, self.last, self.seed, self.done, self.exit_code, self.payload = None, None, None, False, None, None
-        self.started = self.check_started = time.monotonic()
+        self.started = self.check_started = self.memory_checked = time.monotonic()
 
     def _receive(self, message):
         kind, *rest = message
@@ -273,6 +297,9 @@ class ChildRun:
             return f"killed: check {self._name(self.current)} ran past its {ex.check_s} s limit"
         if now - self.started > ex.exercise_s:
             return f"killed: the exercise ran past its {ex.exercise_s} s limit"
+        if now - self.memory_checked < MEMORY_POLL_S:
+            return None
+        self.memory_checked = now
         rss = _rss_mb(self.process.pid)
         if rss > ex.memory_mb:
             return f"killed: exceeded {ex.memory_mb / 1024:g} GB of memory ({rss / 1024:.1f} GB)"
@@ -364,7 +391,7 @@ def run_compare(exercise: catalog.Exercise, impl: str, seed: int) -> tuple[list,
 
     tree = resolve(impl)
     spec = dict(tree=str(tree), impl=_impl_label(impl, tree), exercise=exercise.id, seed=seed)
-    child = ChildRun(_context(), exercise, spec, target=sandbox.compare_main)
+    child = ChildRun(_context([exercise]), exercise, spec, target=sandbox.compare_main)
     cause = child.wait()
     return [tuple(row) for row in child.payload or []], cause
 
@@ -384,7 +411,7 @@ def run(exercises, impl: str = "exercises", seed: int | None = None, extra: Path
     last = max((e.phase for e in exercises), default=-1)
     guarded = [p.dir for p in cat.phases if p.number <= last]
     before = integrity.manifest(guarded)
-    ctx = _context()
+    ctx = _context(exercises)
     results, start = [], time.perf_counter()
     for i, exercise in enumerate(exercises):
         if progress is not None:
