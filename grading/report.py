@@ -78,8 +78,9 @@ def progress_table(standings, capstone: dict | None) -> Table:
     from grading import catalog
 
     table = Table(title="Your progress (from your last check of each exercise)")
-    for column in ("phase", "done", "in progress", "not started", "points", "minutes left"):
-        table.add_column(column, justify="right" if column != "phase" else "left")
+    table.add_column("phase", no_wrap=True)
+    for column in ("done", "in progress", "not started", "points", "minutes left"):
+        table.add_column(column, justify="right", no_wrap=column == "points")
     for phase in catalog.load().phases:
         rows = [s for s in standings if s.exercise.phase == phase.number]
         if not rows:
@@ -113,7 +114,8 @@ def next_card(standing, impl: str):
     console.print(f"[bold]Next: {ex.id}[/] · {ex.title}")
     console.print(f"  {impl}/{ex.relpath} · phase {ex.phase} · {ex.points} points · about {ex.minutes} min · {why}")
     console.print(f"  [cyan]hint:[/] {ex.hints[0]}")
-    console.print(f"  [dim]check it: make check ex={ex.id} · more help: make hint ex={ex.id} level=2 · "
+    console.print(f"  [dim]check it: make check ex={ex.id}{'' if impl == 'exercises' else f' impl={impl}'} · "
+                  f"more help: make hint ex={ex.id} level=2 · "
                   f"notes: notes/{ex.phase_dir}.md#{ex.notes}[/]")
 
 
