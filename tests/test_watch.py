@@ -1,0 +1,37 @@
+"""`make watch`: saving an exercise file reruns that exercise's checks (notified by watchfiles, or polled)."""
+from __future__ import annotations
+
+import os
+import select
+import shutil
+import subprocess
+import sys
+import time
+
+import pytest
+
+from grading import ROOT, catalog, stubs
+
+
+@pytest.mark.parametrize("mode", ["notified", "polling"])
+def test_saving_a_file_checks_its_exercise(mode, tmp_path):
+    if mode == "notified":
+        pytest.importorskip("watchfiles")
+    tree = tmp_path / "tree"
+    stubs.generate(tree)
+    command = [sys.executable, "-m", "grading", "watch", "--phase", "0", "--impl", str(tree), "--runs", "1"]
+    watcher = subprocess.Popen(command + (["--poll"] if mode == "polling" else []), cwd=ROOT, text=True,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL,
+                               env=dict(os.environ, PYTHONUNBUFFERED="1", COLUMNS="200"))
+    try:
+        assert select.select([watcher.stdout], [], [], 120)[0], "the watcher never started"
+        banner = watcher.stdout.readline()
+        files = len(catalog.load().phase(0).exercises)
+        assert f"watching {files} exercise files" in banner and mode in banner, banner
+        time.sleep(1.0)  # the watcher's first snapshot is taken; then the learner saves
+        shutil.copy(ROOT / "solutions" / "phase00_math" / "vectors.py", tree / "phase00_math" / "vectors.py")
+        out, err = watcher.communicate(timeout=180)
+    finally:
+        watcher.kill()
+    assert watcher.returncode == 0, err
+    assert "vectors" in out and "1 of 1 exercises passed" in out and "probability" not in out, out
