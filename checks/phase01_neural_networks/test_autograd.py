@@ -92,3 +92,15 @@ def test_deep_chain_order(impl, ref_tree, rng):
     assert_close(g, num, "a.grad for a chain of six layers reusing a", rtol=1e-5, atol=1e-8,
                  mistake="call _backward from the output back in topological order, each node once")
 
+
+
+def test_large_inputs_and_the_kink(impl):
+    """Fixed corner cases: tanh far out in its flat tails, and relu exactly at its kink (derivative 0 there)."""
+    for x in (1000.0, -1000.0):
+        _, g = grads_of(impl, lambda a: a.tanh(), (x,))
+        assert_close(impl.Value(x).tanh().data, math.copysign(1.0, x), f"Value({x:g}).tanh().data", rtol=1e-12,
+                     mistake="math.tanh is stable; (exp(2a) - 1) / (exp(2a) + 1) overflows for large a")
+        assert_close(g[0], 0.0, f"a.grad after a.tanh().backward() at a = {x:g}", atol=1e-12)
+    _, g = grads_of(impl, lambda a: a.relu(), (0.0,))
+    assert_close(g[0], 0.0, "a.grad after a.relu().backward() at a = 0", atol=0,
+                 mistake="relu's derivative is 1 where a > 0 and 0 elsewhere, a = 0 included: (self.data > 0)")

@@ -49,6 +49,18 @@ def test_gradients_match_numerical(impl, ref_tree, rng):
                      if key == "C" else None)
 
 
+def test_large_logits(impl, ref, rng):
+    """An output layer scaled up until the logits reach the thousands: the loss must stay finite and exact."""
+    params, X, Y = tiny_problem(impl, rng)
+    params["W2"] = params["W2"] * 3000.0
+    loss, grads = impl.loss_and_grads(params, X, Y)
+    ref_loss, ref_grads = ref.loss_and_grads(params, X, Y)
+    assert_close(loss, ref_loss, "loss_and_grads(params, X, Y)[0] with logits in the thousands", rtol=1e-9,
+                 mistake="exp(1000) overflows: subtract each row's max logit before exp (log-softmax)")
+    for key in ("W2", "C"):
+        assert_close(grads[key], ref_grads[key], f"grads['{key}'] with logits in the thousands", rtol=1e-7, atol=1e-9)
+
+
 def test_beats_unigram_on_the_corpus(impl, rng):
     from data.shakespeare import train_val_text
     train_text, val_text = train_val_text()

@@ -39,6 +39,15 @@ def test_relu_forward_and_backward(impl, ref_tree, rng):
                  mistake="no gradient may pass where the input was negative (or zero): dx = dout * (x > 0)")
 
 
+def test_relu_backward_at_zero(impl):
+    """The fixed corner case central differences skip: exactly at the kink no gradient passes."""
+    x = np.array([[0.0, 2.0, -1.0]])
+    _, cache = impl.relu_forward(x)
+    assert_close(impl.relu_backward(np.ones((1, 3)), cache), np.array([[0.0, 1.0, 0.0]]),
+                 "relu_backward(ones, cache of x = [[0, 2, -1]])", atol=0,
+                 mistake="the gradient passes only where the input was POSITIVE: dout * (x > 0), not x >= 0")
+
+
 def test_tanh_forward_and_backward(impl, ref_tree, rng):
     x = rng.normal(size=(4, 5)) * 2
     out, cache = impl.tanh_forward(x)

@@ -54,6 +54,16 @@ def test_converges_on_separable_data(impl, ref, rng):
     assert_close(w, w_ref, "w from perceptron_train(X, y)")
 
 
+def test_learning_rate_is_used(impl, ref, rng):
+    """lr = 0.5 instead of the default: from w = 0 every weight is lr times that of lr = 1."""
+    X, y = separable(rng, n=30)
+    w, b, mistakes = impl.perceptron_train(X, y, epochs=1000, lr=0.5)
+    w_ref, b_ref, mistakes_ref = ref.perceptron_train(X, y, epochs=1000, lr=0.5)
+    assert_close(np.array(mistakes), np.array(mistakes_ref), "mistakes per epoch of perceptron_train(X, y, lr=0.5)")
+    assert_close(w, w_ref, "w from perceptron_train(X, y, lr=0.5)", mistake="pass lr on to perceptron_update")
+    assert_close(b, b_ref, "b from perceptron_train(X, y, lr=0.5)", mistake="pass lr on to perceptron_update")
+
+
 def test_cannot_fit_xor(impl):
     w, b, mistakes = impl.perceptron_train(XOR_X, XOR_Y, epochs=50)
     expect(len(mistakes) == 50 and min(mistakes) > 0,
