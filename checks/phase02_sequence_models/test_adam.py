@@ -52,3 +52,20 @@ def test_matches_reference_on_several_parameters(impl, ref, rng):
     for k in shapes:
         assert_close(params[k], ref_params[k], f"params['{k}'] after 4 adam_step calls", rtol=1e-9, atol=1e-12,
                      mistake="every parameter keeps its own m and v; the step count t is shared")
+
+
+def test_parameter_without_a_gradient_stays(impl, rng):
+    """A parameter missing from grads (frozen this step) keeps its value, although its moments are not zero."""
+    params = {"w": rng.normal(size=3), "b": rng.normal(size=2)}
+    state = {}
+    for _ in range(3):
+        impl.adam_step(params, {"w": rng.normal(size=3), "b": rng.normal(size=2)}, state, 0.1)
+    frozen = params["b"].copy()
+    grads = {"w": rng.normal(size=3)}
+    expect("b" not in grads and np.any(state.get("m_b", np.zeros(2)) != 0),
+           "precondition of this check: 'b' has no gradient this step and non-zero moments from earlier steps")
+    impl.adam_step(params, grads, state, 0.1)
+    assert_close(params["b"], frozen, "params['b'] after an adam_step whose grads hold only 'w'", rtol=0, atol=0,
+                 mistake="update only the parameters named in grads: one without a gradient must not move "
+                         "(its old momentum would move it)")
+    expect(state.get("t") == 4, f"state['t'] is {state.get('t')!r} after 4 calls, expected 4")

@@ -47,6 +47,30 @@ def test_temperature(impl, rng):
                f"{np.round(p, 3)}", mistake="divide the logits BY the temperature before the softmax")
 
 
+def test_temperature_with_large_logits(impl, rng):
+    """Logits in the thousands: softmax(logits / T) must not overflow (two tokens share the mass)."""
+    logits = np.array([1000.0, 999.0, -500.0, 0.0])
+    p = np.exp(logits - logits.max())
+    p /= p.sum()
+    draws = np.array([impl.sample_next(logits, 1.0, rng) for _ in range(3000)])
+    freq = np.bincount(draws, minlength=4) / len(draws)
+    expect(np.all(np.abs(freq - p) < 6 * np.sqrt(p * (1 - p) / 3000) + 1e-3),
+           f"sample_next([1000, 999, -500, 0], 1.0) frequencies {np.round(freq, 3)} differ from {np.round(p, 3)}",
+           mistake="subtract the largest logit before exp: exp(1000) overflows to inf, and inf / inf is NaN")
+
+
+def test_generate_matches_reference_when_sampling(impl, ref, seed):
+    """At temperature 0.7 with a one-id prefix, the same rng gives the reference's ids: the temperature is
+    used for every step, and the prefix's last id is where sampling starts."""
+    params = tiny(ref, np.random.default_rng(seed), V=6, H=4)
+    params["Wy"] *= 4
+    got = impl.generate(params, [3], 12, 0.7, np.random.default_rng(seed))
+    expected = ref.generate(params, [3], 12, 0.7, np.random.default_rng(seed))
+    assert_close(np.array(got), np.array(expected), "generate(params, [3], 12, temperature=0.7, rng) against the "
+                 "reference with an identically seeded rng", mistake="sample each new id with sample_next(logits, "
+                 "temperature, rng), one draw per id, starting from the state after the whole prefix")
+
+
 def counting_model(V):
     """An LSTM built by hand whose greedy next character is always (input + 1) mod V.
 

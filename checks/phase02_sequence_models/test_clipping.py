@@ -29,6 +29,16 @@ def test_direction_kept_and_small_gradients_untouched(impl, rng):
                      mistake="never scale UP: the factor is min(1, max_norm / global_norm)")
 
 
+def test_zero_gradients(impl):
+    """A fixed corner case: all gradients zero (a frozen layer, say) have norm 0 and stay zero."""
+    clipped, total = impl.clip_by_global_norm([np.zeros((2, 3)), np.zeros(4)], 1.0)
+    assert_close(total, 0.0, "the total norm of clip_by_global_norm([zeros (2, 3), zeros (4,)], 1.0)", atol=0)
+    for c, shape in zip(clipped, [(2, 3), (4,)]):
+        assert_close(c, np.zeros(shape), "zero gradients after clip_by_global_norm", atol=0,
+                     mistake="max_norm / total divides by zero when every gradient is zero: add a tiny epsilon "
+                             "(max_norm / (total + 1e-12))")
+
+
 def test_norms_through_time_are_powers(impl, rng):
     """A linear RNN (hs = 0, so tanh' = 1) with Wh = a Q, Q orthogonal: ||dh_t|| = a^(T-1-t) ||dh_last||."""
     H, T = 6, 12

@@ -40,6 +40,17 @@ def test_step_forward_random(impl, rng):
                  mistake="the reset gate multiplies h_prev BEFORE Wh_n: n = tanh(x Wx_n + (r * h_prev) Wh_n + b_n)")
 
 
+def test_saturated_gates(impl, ref, rng):
+    """Pre-activations in the hundreds: r and z saturate at 0 or 1, and nothing may overflow to NaN."""
+    x, h_prev = rng.normal(size=(3, 3)), rng.normal(size=(3, 4))
+    Wx, Wh, b = params(rng)
+    Wx, Wh = 400 * Wx, 400 * Wh
+    h, _ = impl.gru_step_forward(x, h_prev, Wx, Wh, b)
+    h_ref, _ = ref.gru_step_forward(x, h_prev, Wx, Wh, b)
+    assert_close(h, h_ref, "gru_step_forward with pre-activations in the hundreds", rtol=1e-9, atol=1e-12,
+                 mistake="exp(a) / (1 + exp(a)) is inf / inf = NaN for large a: use the given sigmoid")
+
+
 def test_step_backward(impl, ref_tree, rng):
     x, h_prev = rng.normal(size=(2, 3)), rng.normal(size=(2, 4))
     Wx, Wh, b = params(rng)

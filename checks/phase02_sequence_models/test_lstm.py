@@ -45,6 +45,18 @@ def test_step_forward_random(impl, rng):
     assert_close(h, h_exp, "h from lstm_step_forward(x, h_prev, c_prev, Wx, Wh, b)")
 
 
+def test_saturated_gates(impl, ref, rng):
+    """Pre-activations in the hundreds: every gate saturates at 0 or 1, and nothing may overflow to NaN."""
+    x, h_prev, c_prev = rng.normal(size=(3, 3)), rng.normal(size=(3, 4)), rng.normal(size=(3, 4))
+    Wx, Wh, b = params(rng)
+    Wx, Wh = 400 * Wx, 400 * Wh
+    h, c, _ = impl.lstm_step_forward(x, h_prev, c_prev, Wx, Wh, b)
+    h_ref, c_ref, _ = ref.lstm_step_forward(x, h_prev, c_prev, Wx, Wh, b)
+    assert_close(c, c_ref, "c from lstm_step_forward with pre-activations in the hundreds", rtol=1e-9, atol=1e-12,
+                 mistake="exp(a) / (1 + exp(a)) is inf / inf = NaN for large a: use the given sigmoid")
+    assert_close(h, h_ref, "h from lstm_step_forward with pre-activations in the hundreds", rtol=1e-9, atol=1e-12)
+
+
 def test_step_backward(impl, ref_tree, rng):
     x, h_prev, c_prev = rng.normal(size=(2, 3)), rng.normal(size=(2, 4)), rng.normal(size=(2, 4))
     Wx, Wh, b = params(rng)
