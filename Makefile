@@ -35,9 +35,7 @@ $(STAMP): pyproject.toml $(TORCH_SAVED)
 $(VENV)/.hf-data: $(STAMP)
 	@$(PY) -m pip install -q -e ".[checks,hf-data]" && touch $@
 $(VENV)/.notebooks: $(STAMP)
-	@$(PY) -m pip install -q -e ".[checks,notebooks]"
-	@$(PY) -m ipykernel install --user --name transformers-from-scratch --display-name "Transformers From Scratch (.venv)"
-	@touch $@
+	@$(PY) -m pip install -q -e ".[checks,notebooks]" && touch $@
 
 check: $(STAMP)
 	@$(PY) -m grading check $(ARGS) $(if $(extra),--extra-checks $(extra)) $(if $(notebook),--notebook $(notebook)) $(if $(pytest),-- $(pytest))
@@ -67,12 +65,14 @@ reset: $(STAMP)
 	@$(PY) -m grading reset $(ex)
 
 notebooks: $(VENV)/.notebooks
+	@$(PY) -m ipykernel install --user --name transformers-from-scratch --display-name "Transformers From Scratch (.venv)" >/dev/null
 	@$(PY) -m grading notebooks
+	@echo "open them with the kernel 'Transformers From Scratch (.venv)'; then: make check phase=N notebook=build/notebooks/<file>"
 
 doctor: $(STAMP)
 	@$(PY) -m grading doctor
 
-test: $(VENV)/.hf-data
+test: $(VENV)/.hf-data $(VENV)/.notebooks
 	@$(PY) -m pytest tests -q -p no:cacheprovider
 
 capstone: $(STAMP)
