@@ -72,10 +72,42 @@ class TrainConfig:
     resume: bool = False
     progress: bool = True
     stop_at_step: int | None = None   # end early as if interrupted (after a checkpoint); the schedule still spans max_steps
+    variant: str = "gpt2"             # gpt2: phase 7's GPT; llama: phase 9's LLaMA-style GPT (no biases)
+    n_kv_head: int | None = None      # llama only: key-value heads (None: n_head // 2)
+    optimizer: str = "adamw"          # adamw; muon: phase 9's Muon on the hidden matrices, AdamW on the rest
 
-    def model_config(self) -> GPTConfig:
+    def model_config(self):
+        """GPTConfig, or phase 9's LlamaConfig for variant="llama"."""
+        if self.variant != "gpt2":
+            from ..phase09_modern_developments.variants import model_config
+            return model_config(self)
         return GPTConfig(block_size=self.block_size, vocab_size=self.vocab_size, n_layer=self.n_layer,
                          n_head=self.n_head, n_embd=self.n_embd, dropout=self.dropout, bias=self.bias)
+
+
+def build_model(config: TrainConfig) -> torch.nn.Module:
+    """Phase 7's GPT, or the model config.variant names (phase 9's variants.build_model)."""
+    if config.variant == "gpt2":
+        return GPT(config.model_config())
+    from ..phase09_modern_developments.variants import build_model as build_variant
+    return build_variant(config)
+
+
+def build_optimizer(model: torch.nn.Module, config: TrainConfig):
+    """Phase 8's AdamW over parameter_groups, or the optimiser config.optimizer names (phase 9's variants)."""
+    if config.optimizer == "adamw":
+        return AdamW(parameter_groups(model, config.weight_decay), lr=config.lr, betas=(config.beta1, config.beta2),
+                     eps=1e-8)
+    from ..phase09_modern_developments.variants import build_optimizer as build_variant_optimizer
+    return build_variant_optimizer(model, config)
+
+
+def flops_per_token_of(model: torch.nn.Module) -> float:
+    """model_flops_per_token for phase 7's GPT; phase 9's count for a model without a position table."""
+    if isinstance(model, GPT):
+        return model_flops_per_token(model)
+    from ..phase09_modern_developments.variants import flops_per_token
+    return flops_per_token(model)
 
 
 def _check_data(config: TrainConfig) -> None:
@@ -106,9 +138,8 @@ def train(config: TrainConfig) -> dict:
     autocast = lambda: autocast_context(device.type, dtype)  # noqa: E731 - a fresh context per forward pass
 
     torch.manual_seed(config.seed)
-    model = GPT(config.model_config()).to(device)
-    optimizer = AdamW(parameter_groups(model, config.weight_decay), lr=config.lr,
-                      betas=(config.beta1, config.beta2), eps=1e-8)
+    model = build_model(config).to(device)
+    optimizer = build_optimizer(model, config)
     train_batches = BatchSampler(open_shards(config.data_dir, "train"), config.batch_size, config.block_size, config.seed)
     val_batches = BatchSampler(open_shards(config.data_dir, "val"), config.batch_size, config.block_size, VAL_SEED)
 
@@ -126,7 +157,7 @@ def train(config: TrainConfig) -> dict:
         log_path.write_text("")
     forward_model = torch.compile(model) if config.compile else model
 
-    flops = model_flops_per_token(model)
+    flops = flops_per_token_of(model)
     peak = peak_flops(device.type, torch.cuda.get_device_name(device) if device.type == "cuda" else device.type)
     tokens_per_step = config.batch_size * config.block_size * config.grad_accum_steps
     start = time.perf_counter()
