@@ -196,16 +196,19 @@ def backup(files: list[Path], root: Path | None = None) -> Path | None:
 
 
 def regenerate(phase_dir: str | None = None) -> tuple[list[Path], Path | None]:
-    """Stubs into exercises/, after backing up every file there that the new stubs would change.
+    """Stubs into exercises/, after backing up every file there that the new stubs would change and that is
+    not an untouched earlier stub (the manifest says which are).
     Returns (written files, the backup folder or None)."""
     cat = catalog.load()
+    generated = read_manifest(EXERCISES)
     changed = []
     for path in solution_files():
         rel = path.relative_to(SOLUTIONS)
         dest = EXERCISES / rel
-        if (not phase_dir or rel.parts[0] == phase_dir or len(rel.parts) == 1) and dest.exists() \
-                and dest.read_text(encoding="utf-8") != stub_for(path, cat):
-            changed.append(dest)
+        if (not phase_dir or rel.parts[0] == phase_dir or len(rel.parts) == 1) and dest.exists():
+            text = dest.read_text(encoding="utf-8")
+            if text != stub_for(path, cat) and _digest(text) != generated.get(rel.as_posix()):
+                changed.append(dest)       # the learner's work (an untouched old stub needs no copy)
     saved = backup(changed)
     return _write_stubs(EXERCISES, phase_dir), saved
 

@@ -144,6 +144,19 @@ def test_round_trip_any_unicode(impl, rng):
                mistake="work on text.encode('utf-8') bytes (never drop or replace bytes) and decode the joined bytes once")
 
 
+def test_decodes_any_bytes(impl):
+    """decode takes any ids, not only those encode makes: a multi-byte character split across ids comes back
+    whole, and a lone or truncated sequence becomes U+FFFD, as bytes.decode('utf-8', errors='replace') says."""
+    tok = impl.BPETokenizer()          # untrained: id b is byte b
+    for ids in ([0xC3, 0xA9], [0xE6, 0x97, 0xA5], [0xC3], [0xA9], [0xE6, 0x97], [0x61, 0xA9, 0x62, 0xF0, 0x9F, 0x98],
+                [0xF0, 0x9F], [0x98, 0x80], []):
+        expected = bytes(ids).decode("utf-8", errors="replace")
+        got = tok.decode(ids)
+        expect(got == expected, f"BPETokenizer().decode({[hex(i) for i in ids]}) gave {got!r}, expected {expected!r}",
+               mistake="join the bytes of ALL the ids first, then decode once with errors='replace': a character may "
+                       "be split across ids, and a lone byte is not valid UTF-8")
+
+
 def test_merges_apply_in_rank_order(impl):
     """'abc' with merges [(b, c), (a, b)]: (b, c) has the lower rank, so it wins although (a, b) comes first."""
     a, b, c = ord("a"), ord("b"), ord("c")

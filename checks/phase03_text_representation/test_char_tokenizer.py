@@ -45,3 +45,14 @@ def test_unknown_id_raises(impl):
     for bad in (3, -1):
         with pytest.raises(ValueError):
             tok.decode([0, bad])
+
+
+def test_empty_and_one_character_texts(impl):
+    """Fixed corner cases: the empty string, a one-character vocabulary."""
+    tok = impl.CharTokenizer("abc")
+    expect(list(tok.encode("")) == [], f"encode('') gave {list(tok.encode(''))}, expected []")
+    expect(tok.decode([]) == "", f"decode([]) gave {tok.decode([])!r}, expected ''",
+           mistake="an empty list of ids is valid (it decodes to ''): min() and max() of it raise")
+    one = impl.CharTokenizer("aaaa")
+    expect(one.vocab_size == 1 and list(one.encode("aa")) == [0, 0] and one.decode([0, 0, 0]) == "aaa",
+           "CharTokenizer('aaaa') should have one id, 0 for 'a': encode('aa') = [0, 0], decode([0, 0, 0]) = 'aaa'")

@@ -69,6 +69,60 @@ def test_loss_matches_reference(impl, ref, rng):
         assert_close(g, e, f"{name} from sgns_loss_and_grads(W_in, W_out, centres, contexts, negatives)", rtol=1e-6, atol=1e-9)
 
 
+def test_loss_with_large_scores(impl, ref, rng):
+    """Scores in the hundreds, of both signs: -log sigma(x) = log(1 + exp(-x)) must not overflow or hit log(0)."""
+    W_in, W_out, centres, contexts, negatives = _batch(rng, V=11, D=6, B=9, K=4)
+    W_in, W_out = 20 * W_in, 20 * W_out
+    with np.errstate(over="ignore"):     # 1 / (1 + exp(-x)) overflows harmlessly to 1 / inf = 0 in the gradient
+        expected = ref.sgns_loss_and_grads(W_in, W_out, centres, contexts, negatives)
+        got = impl.sgns_loss_and_grads(W_in, W_out, centres, contexts, negatives)
+    for g, e, name in zip(got, expected, ("loss", "dW_in", "dW_out")):
+        assert_close(g, e, f"{name} from sgns_loss_and_grads with scores in the hundreds", rtol=1e-6, atol=1e-9,
+                     mistake="-log(sigmoid(x)) is log(0) = -inf once exp(-x) overflows: use np.logaddexp(0, -x)")
+
+
+def test_negatives_follow_the_three_quarter_power(impl, rng, monkeypatch):
+    """On a Zipfian corpus (the count of word r proportional to 1/r) counts^0.75 differs from the raw counts and
+    from uniform by far more than sampling noise: the negatives train_word2vec draws must follow counts^0.75."""
+    V = 20
+    p_word = 1.0 / np.arange(1, V + 1)
+    ids = rng.choice(V, size=2000, p=p_word / p_word.sum())
+    counts = np.bincount(ids, minlength=V).astype(np.float64)
+    seen = []
+
+    def recording(W_in, W_out, centres, contexts, negatives):
+        seen.append(np.asarray(negatives).ravel().copy())
+        return original(W_in, W_out, centres, contexts, negatives)
+
+    original = impl.sgns_loss_and_grads
+    monkeypatch.setattr(impl, "sgns_loss_and_grads", recording)
+    impl.train_word2vec(ids, V, dim=8, window=2, negatives=5, epochs=1, rng=rng)
+    monkeypatch.undo()
+    expect(seen, "train_word2vec never called sgns_loss_and_grads", mistake="score each minibatch with sgns_loss_and_grads")
+    drawn = np.concatenate(seen)
+    expected = counts ** 0.75 / np.sum(counts ** 0.75)
+    tolerance = 6 * np.sqrt(expected * (1 - expected) / len(drawn)) + 2e-3
+    for name, other in (("the raw counts", counts / counts.sum()), ("uniform", np.full(V, 1.0 / V))):
+        expect(np.max(np.abs(other - expected) - tolerance) > 0.02,
+               f"precondition of this check: counts^0.75 and {name} must differ on its corpus")
+    freq = np.bincount(drawn, minlength=V) / len(drawn)
+    worst = int(np.argmax(np.abs(freq - expected) - tolerance))
+    expect(np.all(np.abs(freq - expected) < tolerance),
+           f"over {len(drawn)} negatives the most frequent word was drawn {freq[0]:.3f} of the time, expected "
+           f"{expected[0]:.3f} from counts^0.75 (raw counts give {counts[0] / counts.sum():.3f}, uniform {1 / V:.3f}); "
+           f"worst: word {worst} at {freq[worst]:.3f} against {expected[worst]:.3f}",
+           mistake="draw negatives with p = noise_distribution(counts of the corpus), the counts raised to 3/4")
+
+
+def test_nearest_neighbours_with_an_unused_word(impl):
+    """A fixed corner case: a word never trained keeps a zero row; its cosine with anything is taken as 0."""
+    W = np.array([[1.0, 0.0], [0.0, 0.0], [-1.0, 0.2], [0.8, 0.6]])
+    got = list(impl.nearest_neighbours(W, 0, 3))
+    expect(got == [3, 1, 2], f"nearest_neighbours(W, 0, 3) with a zero row 1 gave {got}, expected [3, 1, 2] "
+           "(cosines 0.8, 0 for the zero row, -0.98)",
+           mistake="dividing by a zero norm gives NaN: divide by np.maximum(norm, 1e-12) so a zero row has cosine 0")
+
+
 def test_nearest_neighbours_known_value(impl):
     W = np.array([[1.0, 0.0], [2.0, 1.0], [0.0, 1.0], [-1.0, 0.1], [3.0, 3.0]])  # cosines 0.89, 0, -0.99, 0.71
     got = list(impl.nearest_neighbours(W, 0, 3))

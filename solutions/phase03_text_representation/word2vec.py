@@ -67,7 +67,8 @@ def train_word2vec(ids, vocab_size: int, dim: int = 16, window: int = 2, negativ
     """Train skip-gram with negative sampling by minibatch SGD; returns (W_in (V, dim), losses per step).
 
     W_in starts uniform in +-0.5/dim and W_out at zero (as in the original word2vec); negatives are drawn
-    from `noise_distribution` of the corpus counts; pairs are shuffled every epoch.
+    from `noise_distribution` of the corpus counts; pairs are shuffled every epoch; each minibatch's loss and
+    gradients come from `sgns_loss_and_grads`.
     """
     rng = np.random.default_rng(0) if rng is None else rng
     # BEGIN SOLUTION
