@@ -54,7 +54,8 @@ def _print_output(output: str, lines: int = 6):
 
 
 def by_phase(results: list[ExerciseResult], phases) -> list[tuple[str, list[ExerciseResult]]]:
-    return [(f"{p.number} {p.title}", [r for r in results if r.exercise.phase == p.number]) for p in phases]
+    rows = [(f"{p.number} {p.title}", [r for r in results if r.exercise.phase == p.number]) for p in phases]
+    return [(title, rs) for title, rs in rows if rs]
 
 
 def grade_table(by_phase: list[tuple[str, list[ExerciseResult]]]) -> Table:
@@ -198,13 +199,13 @@ def _image_uri(path) -> str | None:
         return None
 
 
-def _history_points(history: list[dict], width: int = 560, height: int = 120) -> str:
-    """SVG polyline points of score over successive grades (the report's progress over time)."""
+def _history_points(history: list[dict], width: int = 520, height: int = 110) -> list[tuple[float, float]]:
+    """SVG coordinates of the score at each successive grade, on a scale from 0 to the maximum."""
     if len(history) < 2:
-        return ""
+        return []
     top = max(h["max_score"] for h in history) or 1
     step = width / (len(history) - 1)
-    return " ".join(f"{i * step:.1f},{height - height * h['score'] / top:.1f}" for i, h in enumerate(history))
+    return [(round(i * step, 1), round(height - height * h["score"] / top, 1)) for i, h in enumerate(history)]
 
 
 def render_html(results: list[ExerciseResult], impl: str, seed: int, seconds: float, *,
@@ -229,7 +230,8 @@ def render_html(results: list[ExerciseResult], impl: str, seed: int, seconds: fl
     return env.get_template("report.html").render(
         phases=phases, score=sum(r.score for r in results), points=sum(r.exercise.points for r in results),
         impl=impl, seed=seed, seconds=seconds, when=time.strftime("%Y-%m-%d %H:%M"), capstone=capstone,
-        history=list(history), history_points=_history_points(list(history)), reproduce=reproduce)
+        history=list(history), history_points=_history_points(list(history)),
+        history_top=max((h["max_score"] for h in history), default=0), reproduce=reproduce)
 
 
 def write_html(path: Path, results: list[ExerciseResult], impl: str, seed: int, seconds: float, **extra):

@@ -152,6 +152,7 @@ class Chromium:
 
         self.process = subprocess.Popen(
             [exe, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run",
+             "--hide-scrollbars",
              f"--user-data-dir={profile}", "--remote-debugging-pipe", "about:blank"],
             preexec_fn=pipes_at_3_and_4, close_fds=False, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         os.close(to_chrome)
@@ -273,3 +274,12 @@ def test_grade_all_writes_one_row_per_learner(tmp_path):
     assert float(rows["ada"]["score"]) == 0 and float(rows["grace"]["score"]) == sum(e.points for e in phase0)
     assert float(rows["grace"]["probability"]) == catalog.load().exercise("probability").points and rows["grace"]["max_score"] == str(sum(e.points for e in phase0))
     assert rows["linus"]["error"] and not rows["linus"]["score"]
+
+
+def test_grade_reports_progress_before_each_exercise():
+    """The callback behind grade's status line: told each exercise before its checks start."""
+    exercises = list(catalog.load().phase(0).exercises[:2])
+    seen = []
+    results, _, _ = runner.run(exercises, "solutions", progress=lambda i, e: seen.append((i, e.id)))
+    assert seen == [(0, exercises[0].id), (1, exercises[1].id)]
+    assert all(r.status == "passed" for r in results)
