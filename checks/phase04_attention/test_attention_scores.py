@@ -54,6 +54,18 @@ def test_attend_weights_and_context(impl, rng):
                  mistake="context_b = sum_t weights_bt values_bt")
 
 
+def test_attend_large_scores(impl, ref, rng):
+    """Scores in the thousands, with padding: the softmax over T must not overflow."""
+    scores, values = 1000 * rng.normal(size=(3, 6)), rng.normal(size=(3, 6, 4))
+    mask = np.ones((3, 6), dtype=bool)
+    mask[1, 3:] = False
+    for m in (None, mask):
+        for got, expected, name in zip(impl.attend(scores, values, m), ref.attend(scores, values, m), ("context", "weights")):
+            assert_close(got, expected, f"{name} of attend(scores in the thousands, values{', mask' if m is not None else ''})",
+                         rtol=1e-7, atol=1e-12, mistake="exp(1000) overflows: subtract each row's max score before exp "
+                         "(phase 0's softmax does)")
+
+
 def test_matches_reference(impl, ref, rng):
     query, keys, W_q, W_k, v = _inputs(rng, B=3, T=7, H=6, A=5)
     assert_close(impl.additive_scores(query, keys, W_q, W_k, v), ref.additive_scores(query, keys, W_q, W_k, v),

@@ -86,6 +86,27 @@ def test_matches_reference_batched_with_broadcast_mask(impl, ref, rng):
     assert_close(got[0], expected[0], "out of scaled_dot_product_attention(q, k, v, mask)")
 
 
+def test_large_scores(impl, ref, rng):
+    """Scores in the thousands (q and k far from unit scale), with and without a causal mask: the softmax must
+    not overflow, forward or backward."""
+    q, k, v = 60 * rng.normal(size=(2, 5, 8)), 60 * rng.normal(size=(2, 5, 8)), rng.normal(size=(2, 5, 3))
+    dout = rng.normal(size=(2, 5, 3))
+    for mask in (None, np.tril(np.ones((5, 5), dtype=bool))):
+        label = "causal mask" if mask is not None else "no mask"
+        out, weights = impl.scaled_dot_product_attention(q, k, v, mask)
+        ref_out, ref_weights = ref.scaled_dot_product_attention(q, k, v, mask)
+        assert_close(weights, ref_weights, f"weights of scaled_dot_product_attention with scores in the thousands ({label})",
+                     rtol=1e-7, atol=1e-12, mistake="exp(1000) overflows: subtract each row's max score before exp "
+                     "(phase 0's softmax does)")
+        assert_close(out, ref_out, f"out with scores in the thousands ({label})", rtol=1e-7, atol=1e-12)
+        got = impl.scaled_dot_product_attention_backward(dout, q, k, v, ref_weights)
+        expected = ref.scaled_dot_product_attention_backward(dout, q, k, v, ref_weights)
+        for name, g, e in zip(("dq", "dk", "dv"), got, expected):
+            assert_close(g, e, f"{name} from scaled_dot_product_attention_backward with scores in the thousands ({label})",
+                         rtol=1e-7, atol=1e-10, mistake="the forward's weights are given: use them rather than "
+                         "recomputing exp(scores), which overflows")
+
+
 def test_backward_matches_numerical_gradient(impl, ref_tree, rng):
     numerical_gradient = ref_tree.load("phase00_math.calculus").numerical_gradient
     q, k, v = rng.normal(size=(2, 4, 3)), rng.normal(size=(2, 5, 3)), rng.normal(size=(2, 5, 2))

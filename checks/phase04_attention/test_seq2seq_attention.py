@@ -29,6 +29,22 @@ def test_attention_backward_matches_numerical_gradient(impl, ref_tree, rng):
     assert_close(dW_a, numerical_gradient(lambda x: loss(S, H, x), W_a.copy()), "dW_a from attention_backward", rtol=1e-5, atol=1e-8)
 
 
+def test_large_scores_and_logits(impl, ref, rng):
+    """Attention scores and output logits in the thousands: neither softmax may overflow, nor log(0) appear."""
+    S, H, W_a = 30 * rng.normal(size=(2, 3, 4)), 30 * rng.normal(size=(2, 5, 4)), rng.normal(size=(4, 4))
+    for got, expected, name in zip(impl.attention_forward(S, H, W_a), ref.attention_forward(S, H, W_a), ("C", "A")):
+        assert_close(got, expected, f"{name} of attention_forward with scores in the thousands", rtol=1e-7, atol=1e-12,
+                     mistake="exp(1000) overflows: subtract each row's max score before exp (phase 0's softmax does)")
+    params = ref.init_params(4, rng)
+    params["W_y"] = params["W_y"] * 2000.0
+    src, tgt_in, tgt_out = ref.reversal_batch(3, 4, rng)
+    loss, grads = impl.loss_and_grads(params, src, tgt_in, tgt_out)
+    ref_loss, ref_grads = ref.loss_and_grads(params, src, tgt_in, tgt_out)
+    assert_close(loss, ref_loss, "loss_and_grads with output logits in the thousands", rtol=1e-7,
+                 mistake="log(softmax(logits)) is log(0) = -inf for a far-off logit: use log_softmax")
+    assert_close(grads["W_y"], ref_grads["W_y"], "grads['W_y'] with output logits in the thousands", rtol=1e-6, atol=1e-9)
+
+
 def test_loss_is_log_10_for_zero_output_layer(impl, rng):
     params = impl.init_params(5, rng)
     params["W_y"][:] = 0.0
