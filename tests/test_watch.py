@@ -35,3 +35,42 @@ def test_saving_a_file_checks_its_exercise(mode, tmp_path):
         watcher.kill()
     assert watcher.returncode == 0, err
     assert "vectors" in out and "1 of 1 exercises passed" in out and "probability" not in out, out
+
+
+def test_keys_in_a_terminal_show_next_and_quit(tmp_path):
+    """In a terminal (a pseudo-terminal here), n shows the next exercise and q quits, no Enter needed."""
+    import pty
+    import re
+
+    tree = tmp_path / "tree"
+    stubs.generate(tree)
+    leader, follower = pty.openpty()
+    watcher = subprocess.Popen([sys.executable, "-m", "grading", "watch", "--phase", "0", "--impl", str(tree), "--poll"],
+                               cwd=ROOT, stdin=follower, stdout=follower, stderr=follower, close_fds=True,
+                               env=dict(os.environ, PYTHONUNBUFFERED="1", COLUMNS="200"))
+    os.close(follower)
+    seen = ""
+
+    def read_until(words: str, timeout: float = 120) -> bool:
+        nonlocal seen
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if select.select([leader], [], [], 0.5)[0]:
+                try:
+                    seen += re.sub(r"\x1b\[[0-9;?]*[a-zA-Z]", "", os.read(leader, 65536).decode(errors="replace"))
+                except OSError:
+                    return words in seen
+            if words in seen:
+                return True
+        return False
+
+    try:
+        assert read_until("keys: h hint, n next, q quit"), seen
+        os.write(leader, b"n")
+        assert read_until("Next: vectors"), seen
+        os.write(leader, b"q")
+        assert watcher.wait(timeout=60) == 0
+    finally:
+        watcher.kill()
+        watcher.wait()
+        os.close(leader)
