@@ -270,7 +270,7 @@ class ChildRun:
         self.output.start()
         self.collected: list[str] = []
         self.checks: dict[str, dict] = {}
-        self.current, self.last, self.seed, self.done, self.exit_code, self.payload = None, None, None, False, None, None
+        self.current, self.done, self.exit_code, self.payload = None, False, None, None
         self.started = self.check_started = self.memory_checked = time.monotonic()
 
     def _receive(self, message):
@@ -280,12 +280,10 @@ class ChildRun:
         elif kind == "start":
             self.current, self.check_started = rest[0], time.monotonic()
         elif kind == "finish":
-            self.last, self.current = self.current, None
+            self.current = None
         elif kind == "result":
             result = rest[0]
             self.checks.setdefault(result["nodeid"], result)  # the first verdict of a check stands
-        elif kind == "seed":
-            self.seed = rest[0]
         elif kind == "payload":
             self.payload = rest[0]
         elif kind == "done":

@@ -143,8 +143,7 @@ class Reporter:
 
     @pytest.hookimpl(trylast=True)
     def pytest_configure(self, config):
-        sys.stdout = self.real_stdout  # pytest's terminal report has been pointed at devnull; the learner's prints
-        self._send("seed", config.workbook_seed)  # go to the engine
+        sys.stdout = self.real_stdout  # pytest's terminal report went to devnull; the learner's prints go to the engine
 
 
 def _prepare(spec: dict, output) -> Path:
