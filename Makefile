@@ -73,7 +73,7 @@ doctor: $(STAMP)
 	@$(PY) -m grading doctor
 
 test: $(VENV)/.hf-data $(VENV)/.notebooks
-	@$(PY) -m pytest tests -q -p no:cacheprovider
+	@$(PY) -m pytest tests -q -o cache_dir=.test-build/.pytest_cache
 
 capstone: $(STAMP)
 	@$(PY) -m grading capstone $(if $(resume),--resume $(resume)) $(if $(tier),--tier $(tier)) $(if $(impl),--impl $(impl)) $(if $(device),--device $(device))
