@@ -47,6 +47,34 @@ def test_by_hand_agrees_with_torch_sdpa(impl, seed):
     expect(impl.causal_attention_by_hand(q, k, v).dtype == torch.float32, "the result must keep q's dtype")
 
 
+@pytest.mark.parametrize("name", FUNCTIONS)
+def test_large_scores(impl, seed, name):
+    """q and k 40 times unit scale: scores in the thousands, where exp overflows even in float64."""
+    q, k, v = qkv(seed)
+    q, k = 40 * q, 40 * k
+    assert_close(getattr(impl, name)(q, k, v), loop_attention(q, k, v), f"{name}(q, k, v) with scores in the thousands "
+                 "(float64)", rtol=1e-9, atol=1e-10, mistake="torch.softmax subtracts the row max for you; "
+                 "exp(scores) / exp(scores).sum() overflows to inf / inf = NaN")
+
+
+@pytest.mark.parametrize("dtype", [torch.bfloat16, torch.float16], ids=["bfloat16", "float16"])
+@pytest.mark.parametrize("name", FUNCTIONS)
+def test_low_precision_values(impl, seed, name, dtype):
+    """bf16 and fp16 inputs against the float64 attention of the same (rounded) inputs, to within one unit of the
+    dtype's precision at the values' scale (eps * max |v|): computed in float32 (as the reference and PyTorch's fused
+    kernels do) the error is about a third of that; with the scores and softmax in bf16 or fp16, several units."""
+    q, k, v = (3 * x for x in qkv(seed, B=2, H=4, T=64, hs=32))
+    low = [x.to(dtype) for x in (q, k, v)]
+    expected = F.scaled_dot_product_attention(*(x.double() for x in low), is_causal=True)
+    got = getattr(impl, name)(*low)
+    expect(got.dtype == dtype, f"{name} returned {got.dtype} for {dtype} inputs; keep q's dtype")
+    unit = torch.finfo(dtype).eps * low[2].double().abs().max().item()
+    assert_close(got.double(), expected, f"{name}(q, k, v) in {dtype} against float64 on the same inputs "
+                 f"(tolerance eps * max|v| = {unit:.3g})", rtol=0, atol=unit,
+                 mistake="compute the scores, softmax and weighted sum in float32 (q.to(torch.float32), ...), then "
+                         "cast the result back to q's dtype")
+
+
 def _assert_causal(fn, name, seed, dtype, device):
     T = 10
     q, k, v = qkv(seed, T=T, dtype=dtype, device=device)

@@ -50,6 +50,41 @@ def test_top_p_keeps_the_nucleus(impl, seed):
                      "(the token that crosses it stays), zero the rest, renormalise")
 
 
+def by_definition(logits, temperature=1.0, top_k=None, top_p=None):
+    """next_token_probs written out from its docstring, in float64."""
+    z = logits / temperature
+    if top_k is not None:
+        z = z.masked_fill(z < torch.topk(z, top_k, dim=-1).values[..., -1:], float("-inf"))
+    p = torch.softmax(z, -1)
+    if top_p is not None:
+        sorted_p, order = torch.sort(p, dim=-1, descending=True)
+        keep = (torch.cumsum(sorted_p, -1) - sorted_p) < top_p
+        p = torch.zeros_like(p).scatter(-1, order, sorted_p * keep)
+        p = p / p.sum(-1, keepdim=True)
+    return p
+
+
+@pytest.mark.parametrize("options", [dict(temperature=2.0, top_k=8, top_p=0.6), dict(temperature=0.5, top_p=0.9),
+                                     dict(top_k=3, top_p=0.95), dict(temperature=0.7, top_k=12)],
+                         ids=["all-three", "temperature-top-p", "top-k-top-p", "temperature-top-k"])
+def test_options_in_combination(impl, seed, options):
+    logits = random_logits(seed, B=6, V=30)
+    expected = by_definition(logits, **options)
+    expect(((expected > 0).sum(-1) < 30).all().item(), "precondition of this check: the options cut the distribution")
+    assert_close(impl.next_token_probs(logits.clone(), **options), expected, f"next_token_probs(logits, {options})",
+                 rtol=1e-9, atol=1e-12, mistake="all options together, in order: divide by temperature, keep the "
+                 "top_k logits, softmax, then keep the top_p nucleus and renormalise")
+
+
+def test_large_logits(impl, seed):
+    """Logits in the thousands: the softmax must not overflow (PyTorch's softmax subtracts the max)."""
+    logits = 300 * random_logits(seed)
+    for options in (dict(temperature=0.7), dict(temperature=0.7, top_k=5, top_p=0.9)):
+        assert_close(impl.next_token_probs(logits.clone(), **options), by_definition(logits, **options),
+                     f"next_token_probs(logits in the thousands, {options})", rtol=1e-9, atol=1e-12,
+                     mistake="exp(logits) overflows for large logits: use F.softmax, which subtracts the row max")
+
+
 def test_greedy_and_seeded_sampling(impl, seed):
     logits = random_logits(seed, B=64, V=12)  # 64 draws: a sampler ignoring the generator cannot match by luck
     greedy = impl.sample_next_token(logits.clone(), temperature=0)
@@ -113,6 +148,35 @@ def test_cached_generation_equals_uncached(impl, ref_tree, seed, sampling):
     assert_close(cached, plain, f"generate(model, idx, {n}, use_cache=True, {sampling}) against use_cache=False",
                  mistake="with the cache, feed the prompt once and then only the newest token; when the sequence "
                  "outgrows block_size, restart the cache on the cropped window")
+
+
+@pytest.mark.parametrize("sampling", [dict(temperature=0.8, top_k=6), dict(temperature=1.2, top_p=0.7),
+                                      dict(temperature=0.9, top_k=10, top_p=0.8)], ids=["top-k", "top-p", "both"])
+def test_sampled_generation_equals_the_reference(impl, ref, ref_tree, seed, sampling):
+    """Cached and uncached generation agreeing with each other is not enough (a mistake in both agrees too): the
+    same model, prompt, options and seeded generator must give the reference's tokens."""
+    model, idx = model_and_prompt(ref_tree, seed)
+    n = SMALL["block_size"] + 2
+    for use_cache in (False, True):
+        got = impl.generate(model, idx.clone(), n, generator=torch.Generator().manual_seed(seed), use_cache=use_cache,
+                            **sampling)
+        expected = ref.generate(model, idx.clone(), n, generator=torch.Generator().manual_seed(seed), **sampling)
+        assert_close(got, expected, f"generate(model, idx, {n}, use_cache={use_cache}, {sampling}) against the "
+                     "reference with an identically seeded generator", mistake="pass temperature, top_k, top_p and "
+                     "generator on to sample_next_token at every step")
+
+
+def test_each_call_starts_a_fresh_cache(impl, ref_tree, seed):
+    """Two cached generations in a row on the same model, the first stopping before block_size: the second must not
+    see anything the first left behind."""
+    model, idx = model_and_prompt(ref_tree, seed)
+    impl.generate(model, idx.clone(), 4, temperature=0, use_cache=True)
+    other = (idx + 1) % SMALL["vocab_size"]
+    got = impl.generate(model, other.clone(), 6, temperature=0, use_cache=True)
+    expected = impl.generate(model, other.clone(), 6, temperature=0, use_cache=False)
+    assert_close(got, expected, "a second generate(model, idx, 6, use_cache=True) on the same model against "
+                 "use_cache=False", mistake="make a new KVCache in every call of generate: keep no cache on the model "
+                 "or in a global")
 
 
 def compare_inputs(rng):

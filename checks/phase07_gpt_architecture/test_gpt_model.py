@@ -189,3 +189,59 @@ def test_kv_cache_forward_matches_full_forward(impl, ref, ref_tree, seed):
                  "1, 5 tokens against one forward pass over all 16", rtol=1e-9, atol=1e-9,
                  mistake="cached positions start at kv_cache.length; a chunk of T > 1 new tokens after P cached ones "
                  "needs a mask letting query i see keys 0..P + i (is_causal=True aligns it wrongly)")
+
+
+def test_dropout_in_train_and_eval_mode(impl, ref, seed):
+    """dropout = 0.2: in eval mode no dropout at all (the logits of dropout 0); in train mode the same dropout as
+    the reference, draw for draw, given the same torch seed: after the embeddings (drop), on the attention
+    weights (dropout_p), after attn.c_proj (resid_dropout) and after mlp.c_proj (mlp.dropout)."""
+    model = learner_model(impl, ref, seed, dropout=0.2)
+    reference = ref.GPT(small(ref, dropout=0.2))
+    reference.load_state_dict(model.state_dict())
+    gen = torch.Generator().manual_seed(seed)
+    idx, targets = tokens(gen, 2, SMALL["block_size"], SMALL["vocab_size"]), tokens(gen, 2, SMALL["block_size"], SMALL["vocab_size"])
+    with torch.no_grad():
+        no_dropout = ref.GPT(small(ref)).eval()
+        no_dropout.load_state_dict(model.state_dict())
+        expected_eval, _ = no_dropout(idx)
+        got_eval, _ = model.eval()(idx)
+        assert_close(got_eval, expected_eval, "GPT(config with dropout=0.2).eval()(idx) against the same weights with "
+                     "dropout 0", rtol=1e-5, atol=1e-5, mistake="dropout only in training: dropout_p=self.dropout if "
+                     "self.training else 0.0, and nn.Dropout modules (which follow model.eval()) elsewhere")
+        model.train(), reference.train()
+        torch.manual_seed(seed)
+        expected_train, expected_loss = reference(idx, targets)
+        torch.manual_seed(seed)
+        got_train, got_loss = model(idx, targets)
+    expect(not torch.allclose(expected_train, expected_eval), "precondition of this check: dropout 0.2 changes the "
+           "reference's logits in train mode")
+    assert_close(got_train, expected_train, "GPT(config with dropout=0.2).train()(idx) against the reference under the "
+                 "same torch.manual_seed", rtol=1e-5, atol=1e-5,
+                 mistake="apply every dropout of the given __init__, in forward order: drop(wte + wpe), dropout_p in "
+                 "scaled_dot_product_attention, resid_dropout after attn.c_proj, mlp.dropout after mlp.c_proj")
+    assert_close(got_loss, expected_loss, "the loss in train mode with dropout 0.2", rtol=1e-5, atol=1e-5)
+
+
+def test_corner_cases_match_the_reference(impl, ref, seed):
+    """Fixed corner cases beside the random draws: bias=False, one head, one token, a batch of one."""
+    for overrides, B, T in [(dict(bias=False), 2, 5), (dict(n_head=1), 2, 5), ({}, 1, 1), (dict(bias=False, n_head=1), 1, 1)]:
+        what = ", ".join([f"{k}={v}" for k, v in overrides.items()] + [f"idx of shape ({B}, {T})"])
+        torch.manual_seed(seed)
+        try:
+            built = impl.GPT(small(impl, **overrides))
+        except Exception as err:  # noqa: BLE001
+            if isinstance(err, NotImplementedError):
+                raise
+            fail(f"GPT(config with {what.rsplit(', idx', 1)[0] or 'the SMALL shape'}) raised {type(err).__name__}: {err}",
+                 mistake="with bias=False the Linear layers have .bias None: skip them when zeroing biases")
+        if overrides.get("bias") is False:
+            expect(all(not n.endswith("bias") for n, _ in built.named_parameters()), "GPT(bias=False) has biases")
+        model = learner_model(impl, ref, seed, **overrides).double()
+        reference = randomize_(ref.GPT(small(ref, **overrides)), seed).double().eval()
+        gen = torch.Generator().manual_seed(seed)
+        idx, targets = tokens(gen, B, T, SMALL["vocab_size"]), tokens(gen, B, T, SMALL["vocab_size"])
+        with torch.no_grad():
+            logits, loss = model(idx, targets)
+            expected, expected_loss = reference(idx, targets)
+        assert_close(logits, expected, f"GPT(config)(idx) with {what} against the reference", rtol=1e-9, atol=1e-9)
+        assert_close(loss, expected_loss, f"the loss with {what}", rtol=1e-9, atol=1e-9)
