@@ -283,3 +283,12 @@ def test_grade_reports_progress_before_each_exercise():
     results, _, _ = runner.run(exercises, "solutions", progress=lambda i, e: seen.append((i, e.id)))
     assert seen == [(0, exercises[0].id), (1, exercises[1].id)]
     assert all(r.status == "passed" for r in results)
+
+
+def test_grade_out_dash_is_json_on_stdout(tmp_path):
+    tree = tmp_path / "tree"
+    stubs.generate(tree)
+    result = cli("grade", "--impl", tree, "--phase", "0", "--out", "-", "--no-record")
+    data = json.loads(result.stdout)
+    assert result.returncode == 1 and data["score"] == 0 and "Math foundations" in result.stderr
+    assert len(data["tests"]) == len(catalog.load().phase(0).exercises)
