@@ -4,7 +4,7 @@ import shutil
 
 import pytest
 
-from grading import BUILD, ROOT, catalog, stubs
+from grading import ROOT, catalog, stubs
 from tests.support import check_outcomes, cli, copy_solutions
 
 
