@@ -28,7 +28,7 @@ def layer_norm(x: np.ndarray, gamma: np.ndarray, beta: np.ndarray, eps: float = 
 def layer_norm_backward(dout: np.ndarray, cache):
     """dout (..., C) -> (dx (..., C), dgamma (C,), dbeta (C,)); dgamma and dbeta sum over every position.
 
-    With g = dout * gamma: dx = inv_std * (g - mean(g) - x_hat * mean(g * x_hat)), means over the C features.
+    With g = dout * gamma: dx = (g - mean(g) - x_hat * mean(g * x_hat)) / sqrt(var + eps), means over the C features.
     """
     raise NotImplementedError("layer_norm_backward is not written yet (exercise 'transformer_layers'; hints: make hint ex=transformer_layers)")
 
