@@ -62,6 +62,15 @@ def _selection(args) -> tuple[str, list[catalog.Exercise]]:
     raise UsageError(f"say which phase: make check phase=N (valid: {', '.join(str(p.number) for p in cat.phases)})")
 
 
+def _of_phases(phases: list[str] | None) -> list[catalog.Exercise]:
+    """The exercises of `--phase 0 --phase 1` or `--phase 0,1`; every exercise when none is named."""
+    cat = catalog.load()
+    if not phases:
+        return list(cat.exercises)
+    numbers = {cat.phase(p.strip()).number for spec in phases for p in spec.split(",") if p.strip()}
+    return [e for e in cat.exercises if e.phase in numbers]
+
+
 def cmd_check(args) -> int:
     from grading import progress, report, runner
 
@@ -82,8 +91,7 @@ def cmd_check(args) -> int:
     if args.json == "-":  # the JSON owns standard output; the learner's report goes to standard error
         report.console.file = sys.stderr
     results, seed, seconds = runner.run(exercises, impl, args.seed, _extra(args))
-    report.phase_report(title, results, args.impl if not args.notebook else f"{args.notebook} (extracted)",
-                        seed, seconds)
+    report.phase_report(title, results, args.impl if not args.notebook else impl, seed, seconds)
     progress.record(results, impl, seed)
     if args.json:
         report.write_json(report.results_json(results, seconds, impl, seed), args.json)
@@ -109,10 +117,10 @@ def _plain_pytest(args, exercises, impl: str) -> int:
 
 
 def cmd_grade(args) -> int:
-    from grading import gradescope, progress, report, runner
+    from grading import progress, report, runner
 
     cat = catalog.load()
-    exercises = gradescope.selected(args.phase)
+    exercises = _of_phases(args.phase)
     capstone = _capstone(args.capstone, args.impl)
     with _status_line("grading") as status:
         def show(i, exercise):
@@ -162,7 +170,7 @@ def cmd_grade_all(args) -> int:
 
     from grading import gradescope
 
-    exercises = gradescope.selected(args.phase)
+    exercises = _of_phases(args.phase)
     seed = random.randrange(2**31) if args.seed is None else args.seed
     out = Path(args.out) if args.out else BUILD / "grade-all.csv"
     with _status_line("grading") as status:

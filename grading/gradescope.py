@@ -15,7 +15,7 @@ import subprocess
 import zipfile
 from pathlib import Path
 
-from grading import ROOT, UsageError, catalog
+from grading import ROOT, UsageError
 
 SKIP = {".git", ".venv", "build", ".test-build", ".backups", "__pycache__", ".pytest_cache", ".ipynb_checkpoints"}
 
@@ -136,10 +136,3 @@ def grade_all(folder: Path, exercises, out: Path, seed: int, extra: Path | None,
             writer.writerow({"max_score": max_score, **row})
     return rows
 
-
-def selected(phases: list[str] | None) -> list[catalog.Exercise]:
-    cat = catalog.load()
-    if not phases:
-        return list(cat.exercises)
-    numbers = {cat.phase(p.strip()).number for spec in phases for p in spec.split(",") if p.strip()}
-    return [e for e in cat.exercises if e.phase in numbers]
