@@ -26,7 +26,7 @@ def run(model, optimizer, rng_seed, steps, frozen=None):
         _, loss = model(x, y)
         loss.backward()
         if frozen is not None:
-            getattr(model, frozen).grad = None     # a parameter without a gradient this step must not move
+            model.get_parameter(frozen).grad = None     # a parameter without a gradient this step must not move
         optimizer.step()
 
 
@@ -51,9 +51,15 @@ def test_equals_torch_adamw_over_100_steps(impl, seed):
 
 
 def test_equals_torch_with_large_eps_and_decay(impl, seed):
-    """eps = 1e-3 shows where eps sits; weight decay 0.5 shows how decay is applied; a frozen parameter is skipped."""
+    """eps = 1e-3 shows where eps sits; weight decay 0.5 shows how decay is applied; a frozen parameter (proj.weight,
+    whose .grad is None at every step, in the decayed group) is skipped, decay included."""
+    before = tiny_lm(seed).proj.weight.detach().clone()
     mine, theirs, torch_opt = compare_with_torch(impl, seed, lr=3e-2, betas=(0.8, 0.99), eps=1e-3,
-                                                 weight_decay=0.5, steps=30, frozen="proj")
+                                                 weight_decay=0.5, steps=30, frozen="proj.weight")
+    expect(torch.equal(theirs.proj.weight, before) and theirs.proj.weight.grad is None
+           and not torch.equal(theirs.proj.bias, tiny_lm(seed).proj.bias),
+           "precondition of this check: proj.weight is frozen (no gradient, so torch.optim.AdamW left it as it was) "
+           "while proj.bias trained")
     for (name, p), q in zip(mine.named_parameters(), theirs.parameters()):
         assert_close(p, q, f"{name} after 30 steps of AdamW(lr=3e-2, betas=(0.8, 0.99), eps=1e-3, weight_decay=0.5)",
                      rtol=1e-7, atol=1e-9, mistake=WHY + "; eps is added after the square root; "

@@ -1,4 +1,10 @@
 """Checks for phase08_training_gpt/checkpoint.py: atomic saves, weights-only loading, random generator states."""
+import errno
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
 import torch
 
 from checks.helpers import assert_close, expect, fail
@@ -57,6 +63,41 @@ def test_failed_save_keeps_the_previous_checkpoint(impl, seed, tmp_path, monkeyp
     expect(not leftovers, f"a failed save left {leftovers} behind", mistake="delete the temporary file when the save fails")
     impl.save_checkpoint(a_state(seed, 3), path)
     expect(torch.load(path, weights_only=True)["step"] == 3, "a later save did not replace the checkpoint")
+
+
+def test_atomic_when_the_temp_folder_is_another_file_system(impl, seed, tmp_path, monkeypatch):
+    """The system temp folder is often another file system than the run's folder (a tmpfs /tmp, a container's
+    mount): a rename from it onto the checkpoint fails with EXDEV, and copying across instead would write into
+    the checkpoint itself, which a kill then leaves half-written. Emulated here: the temp folder is
+    tmp_path/other-fs, and os.replace, os.rename and shutil's move and copies out of it fail as across devices."""
+    other = (tmp_path / "other-fs").resolve()
+    other.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(other))
+
+    def across_devices(real):
+        def move(src, dst, *args, **kwargs):
+            if other in Path(src).resolve().parents and other not in Path(dst).resolve().parents:
+                raise OSError(errno.EXDEV, "Invalid cross-device link (emulated: the system temp folder is another "
+                              "file system)", str(src))
+            return real(src, dst, *args, **kwargs)
+        return move
+
+    for module, name in ((os, "replace"), (os, "rename"), (shutil, "move"), (shutil, "copyfile"), (shutil, "copy"),
+                         (shutil, "copy2")):
+        monkeypatch.setattr(module, name, across_devices(getattr(module, name)))
+    expect(Path(tempfile.gettempdir()).resolve() == other, "precondition of this check: the temp folder is the other one")
+    path = tmp_path / "run" / "ckpt.pt"
+    path.parent.mkdir()
+    try:
+        impl.save_checkpoint(a_state(seed, 5), path)
+    except OSError as err:
+        fail(f"save_checkpoint(state, path) failed when the system temp folder is on another file system: {err}",
+             mistake="make the temporary file in the checkpoint's own folder (tempfile.mkstemp(dir=path.parent)): a "
+                     "rename is atomic only within one file system")
+    monkeypatch.undo()
+    expect(torch.load(path, weights_only=True)["step"] == 5, "the checkpoint does not hold the saved state")
+    leftovers = sorted(p.name for p in [*other.iterdir(), *path.parent.iterdir()] if p.name != "ckpt.pt")
+    expect(not leftovers, f"save_checkpoint left {leftovers} behind")
 
 
 def test_rng_state_round_trip(impl, tmp_path):

@@ -35,6 +35,18 @@ def test_mean_loss_over_fixed_batches(impl, ref_tree, seed, rng):
                  mistake="the validation batches must be the same every time")
 
 
+class GradModeSpy(torch.nn.Module):
+    """The model, noting whether autograd was recording during each forward pass."""
+
+    def __init__(self, model):
+        super().__init__()
+        self.model, self.grad_enabled = model, []
+
+    def forward(self, idx, targets=None):
+        self.grad_enabled.append(torch.is_grad_enabled())
+        return self.model(idx, targets)
+
+
 def test_restores_mode_and_builds_no_graph(impl, ref_tree, seed, rng):
     model = tiny_lm(seed, dropout=0.1)
     shards = [rng.integers(0, 11, size=50).astype(np.uint16)]
@@ -48,3 +60,11 @@ def test_restores_mode_and_builds_no_graph(impl, ref_tree, seed, rng):
     model.eval()
     impl.evaluate(model, sampler, 2)
     expect(not model.training, "a model in eval mode came back in training mode from evaluate")
+    spy = GradModeSpy(model)
+    expect(all(p.requires_grad for p in spy.parameters()), "precondition of this check: the parameters require grad, "
+           "so a forward pass with autograd on would build a graph")
+    impl.evaluate(spy, sampler, 2)
+    expect(len(spy.grad_enabled) == 2 and not any(spy.grad_enabled), f"autograd was recording during "
+           f"{sum(spy.grad_enabled)} of the {len(spy.grad_enabled)} forward passes of evaluate(model, sampler, 2)",
+           mistake="run the forward passes under torch.no_grad() (the given @torch.no_grad() decorator does): "
+                   "a graph per batch costs memory and time for nothing")

@@ -1,4 +1,5 @@
 """Checks for phase08_training_gpt/clipping.py: one global norm, one scale for every gradient."""
+import pytest
 import torch
 
 from checks.helpers import assert_close, expect
@@ -48,3 +49,26 @@ def test_small_gradients_untouched(impl, rng):
     for i, (p, b) in enumerate(zip([p for p in params if p.grad is not None], before)):
         assert_close(p.grad, b, f"params[{i}].grad after clipping gradients already under max_norm", rtol=1e-6,
                      mistake="the scale is min(1, max_norm / total_norm): gradients below max_norm are left alone")
+
+
+@pytest.mark.parametrize("dtype", [torch.float16, torch.bfloat16], ids=["float16", "bfloat16"])
+def test_half_precision_gradients(impl, rng, dtype):
+    """Gradients stored in float16 (largest value 65504) or bfloat16, entries in the hundreds: squared, they overflow
+    float16. The norm and the clipped gradients must match float64 to a few units of the dtype's precision."""
+    params = []
+    for shape in [(40, 30), (30,), (7,)]:
+        p = torch.nn.Parameter(torch.zeros(shape, dtype=dtype))
+        p.grad = torch.from_numpy(rng.normal(0.0, 300.0, size=shape)).to(dtype)
+        params.append(p)
+    exact = [p.grad.double() for p in params]
+    total = torch.sqrt(sum((g ** 2).sum() for g in exact))
+    expect(any(((p.grad.float() ** 2) > torch.finfo(torch.float16).max).any() for p in params),
+           "precondition of this check: some squared gradient entry is beyond float16's range")
+    tolerance = 4 * torch.finfo(dtype).eps
+    norm = impl.clip_grad_norm(params, 1.0)
+    assert_close(torch.as_tensor(norm).double(), total, f"clip_grad_norm(params with {dtype} gradients, 1.0)",
+                 rtol=tolerance, mistake="square and sum in float32 (torch.linalg.vector_norm does for half-precision "
+                 "tensors): g ** 2 overflows float16 to inf")
+    for i, (p, g) in enumerate(zip(params, exact)):
+        assert_close(p.grad.double(), g / total, f"params[{i}].grad ({dtype}) after clipping to 1.0", rtol=tolerance,
+                     atol=tolerance * float((g / total).abs().max()))

@@ -50,6 +50,15 @@ def test_no_warmup(impl):
     assert_close(impl.learning_rate(100, 2.0, 0.5, 0, 100), 0.5, "learning_rate(100, 2.0, 0.5, 0, 100)")
 
 
+def test_no_decay_when_max_steps_equals_warmup(impl, ref):
+    """A fixed corner case: max_steps == warmup_steps means warm-up, then max_lr until max_steps, then min_lr."""
+    for step, expected in ((0, 0.1), (9, 1.0), (10, 1.0), (11, 0.1), (50, 0.1)):
+        assert_close(impl.learning_rate(step, 1.0, 0.1, 10, 10), expected,
+                     f"learning_rate({step}, max_lr=1.0, min_lr=0.1, warmup_steps=10, max_steps=10)", rtol=1e-12,
+                     mistake="max_steps == warmup_steps leaves no decay: (step - warmup) / (max_steps - warmup) "
+                     "divides by zero; return max_lr for step == max_steps")
+
+
 def test_matches_reference(impl, ref, rng):
     for _ in range(50):
         warmup = int(rng.integers(0, 30))

@@ -1,7 +1,7 @@
 """Checks for phase08_training_gpt/precision.py: bf16 autocast on cuda and mps, fp32 on cpu."""
 import torch
 
-from checks.helpers import expect
+from checks.helpers import assert_close, expect
 
 
 def test_training_dtype_per_device(impl):
@@ -39,3 +39,13 @@ def test_float32_context_changes_nothing(impl):
         out = a @ b
     expect(out.dtype == torch.float32, f"a matmul inside autocast_context('cpu', torch.float32) gave {out.dtype}")
     expect(torch.equal(out, a @ b), "autocast_context('cpu', torch.float32) must leave float32 arithmetic unchanged")
+
+
+def test_float16_is_lower_precision_too(impl):
+    """Not only bf16: any dtype below float32 (float16 on older GPUs) gets autocast; the CPU runs float16 autocast."""
+    a, w = torch.randn(4, 8), torch.randn(8, 3)
+    with impl.autocast_context("cpu", torch.float16):
+        out = a @ w
+    expect(out.dtype == torch.float16, f"a matmul inside autocast_context('cpu', torch.float16) gave {out.dtype}, "
+           "expected torch.float16", mistake="autocast whenever dtype is not float32, not only for bfloat16")
+    assert_close(out.float(), a @ w, "the float16 matmul against float32", rtol=4e-3, atol=4e-3 * float((a @ w).abs().max()))

@@ -7,9 +7,8 @@ import torch
 
 from checks.helpers import assert_close, expect, fail
 
-LOG_KEYS = {"step", "tokens", "loss", "lr", "tokens_per_s", "mfu", "elapsed_s"}
-VAL_KEYS = {"step", "tokens", "val_loss", "elapsed_s"}
-CKPT_KEYS = {"model", "model_config", "step", "tokens", "val_loss", "nonce", "optimizer", "rng", "train_config"}
+# The trainer's contract, from the reference (the stub holds the same constants).
+TRAINER = "phase08_training_gpt.trainer"
 
 
 @pytest.fixture(scope="module")
@@ -41,6 +40,8 @@ def read_log(out_dir):
 
 
 def test_trains_logs_and_checkpoints(impl, ref_tree, data_dir, tmp_path):
+    contract = ref_tree.load(TRAINER)
+    LOG_KEYS, VAL_KEYS, CKPT_KEYS = set(contract.LOG_FIELDS), set(contract.VAL_LOG_FIELDS), set(contract.CHECKPOINT_KEYS)
     out = tmp_path / "run"
     summary = impl.train(config(impl, data_dir, out, grad_accum_steps=2, nonce="nonce-42"))
     expect(isinstance(summary, dict) and {"step", "tokens", "best_val_loss", "seconds"} <= set(summary),
@@ -90,6 +91,48 @@ def test_trains_logs_and_checkpoints(impl, ref_tree, data_dir, tmp_path):
     expect(abs(recomputed - ckpt["val_loss"]) < 0.3, f"the checkpoint's weights give validation loss {recomputed:.3f} "
            f"in the reference GPT, but its val_loss says {ckpt['val_loss']:.3f}")
     expect(abs(evals[-1]["val_loss"] - ckpt["val_loss"]) < 1e-6, "the checkpoint's val_loss differs from the last logged one")
+
+
+# What the trainer builds on, taken from the reference for the comparison below: only the loop is the learner's.
+PARTS = ("GPT", "AdamW", "parameter_groups", "build_model", "build_optimizer", "accumulate_gradients", "clip_grad_norm",
+         "evaluate", "learning_rate", "BatchSampler", "open_shards", "save_checkpoint", "load_checkpoint", "rng_state",
+         "set_rng_state", "autocast_context", "resolve_dtype", "pick_device", "mfu", "model_flops_per_token",
+         "flops_per_token_of", "peak_flops")
+
+
+def test_first_steps_equal_the_reference_trainer(impl, ref, data_dir, tmp_path, monkeypatch):
+    """The same config, seed and data, with the reference's GPT, AdamW, sampler, clipping and schedule under both
+    loops: the losses and learning rates of the first 8 steps must be the reference trainer's. A loop that sets the
+    rate after the step, clips at the wrong time, to the wrong norm or not at all, or runs the wrong number of
+    micro-batches trains differently, though its loss still falls."""
+    for name in PARTS:
+        if hasattr(impl, name) and hasattr(ref, name):
+            monkeypatch.setattr(impl, name, getattr(ref, name))
+    norms = []
+    real_clip = ref.clip_grad_norm
+
+    def recording_clip(parameters, max_norm, *args, **kwargs):
+        norm = real_clip(parameters, max_norm, *args, **kwargs)
+        norms.append((float(norm), max_norm))
+        return norm
+
+    settings = dict(max_steps=8, warmup_steps=3, eval_interval=100, grad_accum_steps=2, grad_clip=0.3, weight_decay=0.5,
+                    beta1=0.8, beta2=0.95, lr=2e-2)
+    monkeypatch.setattr(ref, "clip_grad_norm", recording_clip)
+    ref.train(config(ref, data_dir, tmp_path / "reference", **settings))
+    monkeypatch.setattr(ref, "clip_grad_norm", real_clip)
+    expect(any(n > m for n, m in norms), f"precondition of this check: clipping at {settings['grad_clip']} acts "
+           f"(the reference's gradient norms were {[round(n, 3) for n, _ in norms]})")
+    impl.train(config(impl, data_dir, tmp_path / "yours", **settings))
+    expected, _ = read_log(tmp_path / "reference")
+    got, _ = read_log(tmp_path / "yours")
+    expect([r["step"] for r in got] == list(range(1, 9)), f"log.jsonl has training lines for steps "
+           f"{[r['step'] for r in got]}, expected 1..8")
+    assert_close([r["lr"] for r in got], [r["lr"] for r in expected], "the logged lr of steps 1..8", rtol=1e-9)
+    assert_close([r["loss"] for r in got], [r["loss"] for r in expected], "the training losses of steps 1..8 against "
+                 "the reference trainer with the same config and seed", rtol=1e-5,
+                 mistake="each step: set every group's lr to learning_rate(step), accumulate grad_accum_steps "
+                 "micro-batches, clip to config.grad_clip, optimizer.step(), then zero the gradients")
 
 
 def test_resume_continues_exactly(impl, data_dir, tmp_path):
