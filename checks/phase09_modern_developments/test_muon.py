@@ -83,16 +83,18 @@ def test_muon_gets_the_hidden_matrices(impl, ref_tree, seed):
 
 
 def test_muon_with_adamw_trains_and_resumes(impl, ref_tree, seed):
-    """Eight steps of a tiny LLaMA with MuonWithAdamW lower the loss; a copy resumed from the state_dict after four
-    steps ends where the uninterrupted run does."""
+    """Eight steps of a tiny LLaMA with MuonWithAdamW, the learning rate set through param_groups each step, lower
+    the loss; a copy resumed from the state_dict after four steps ends where the uninterrupted run does."""
     llama = ref_tree.load("phase09_modern_developments.llama")
     torch.manual_seed(seed)
     config = llama.LlamaConfig(**TINY)
     batches = [(tokens(seed + i, 4, 16, TINY["vocab_size"]),) * 2 for i in range(2)]
 
-    def steps(model, optimizer, n):
+    def steps(model, optimizer, n, first=0):
         losses = []
         for i in range(n):
+            for group in optimizer.param_groups:       # as the trainer's schedule does, every step
+                group["lr"] = 0.01 / (1 + first + i)
             x, _ = batches[i % 2]
             _, loss = model(x[:, :-1], x[:, 1:])
             optimizer.zero_grad(set_to_none=True)
@@ -107,13 +109,14 @@ def test_muon_with_adamw_trains_and_resumes(impl, ref_tree, seed):
     optimizer = impl.MuonWithAdamW(model, lr=0.01, weight_decay=0.0)
     losses = steps(model, optimizer, 4)
     saved = {"model": {k: v.clone() for k, v in model.state_dict().items()}, "optimizer": copy.deepcopy(optimizer.state_dict())}
-    losses += steps(model, optimizer, 4)
+    losses += steps(model, optimizer, 4, first=4)
     expect(losses[-1] < losses[0] - 0.05, f"losses over 8 steps of MuonWithAdamW: {[round(v, 3) for v in losses]}; "
            "expected a clear fall")
     resumed.load_state_dict(saved["model"])
     second = impl.MuonWithAdamW(resumed, lr=0.01, weight_decay=0.0)
     second.load_state_dict(saved["optimizer"])
-    steps(resumed, second, 4)
+    steps(resumed, second, 4, first=4)
     for (name, p), q in zip(model.named_parameters(), resumed.parameters()):
         assert_close(q, p, f"{name} after resuming from the optimiser's state_dict", rtol=1e-6, atol=1e-7,
-                     mistake="the momentum buffers must be saved and restored")
+                     mistake="the momentum buffers must be saved and restored, and param_groups must be the groups the "
+                     "optimisers step with after load_state_dict too")

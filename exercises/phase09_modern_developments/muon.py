@@ -78,7 +78,11 @@ class MuonWithAdamW:
         matrices, rest = muon_param_groups(model)
         self.muon = Muon(matrices, lr=lr, momentum=momentum, weight_decay=weight_decay)
         self.adamw = AdamW([{"params": rest, "weight_decay": 0.0}], lr=lr, betas=betas, eps=1e-8)
-        self.param_groups = self.muon.param_groups + self.adamw.param_groups
+
+    @property
+    def param_groups(self) -> list[dict]:
+        """Read afresh each time: load_state_dict gives each optimiser new group dicts."""
+        return self.muon.param_groups + self.adamw.param_groups
 
     def step(self) -> None:
         self.muon.step()
