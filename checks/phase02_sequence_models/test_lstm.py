@@ -100,4 +100,33 @@ def test_sequence_bptt(impl, ref_tree, rng):
                      mistake="each step's h gets dhs[:, t] plus the dh_prev of step t + 1; its c gets the dc_prev of step t + 1")
 
 
+def test_sequence_with_initial_cell_and_final_gradients(impl, ref_tree, rng):
+    """The options at non-default values, as seq2seq uses them: an initial cell c0, and gradients dhT, dcT arriving
+    at the final h and c (from a decoder) besides the per-step dhs."""
+    x, h0, c0 = rng.normal(size=(2, 4, 3)), rng.normal(size=(2, 4)) * 0.5, rng.normal(size=(2, 4))
+    Wx, Wh, b = params(rng)
+    w_out, dhT, dcT = rng.normal(size=(2, 4, 4)), rng.normal(size=(2, 4)), rng.normal(size=(2, 4))
+    hs, cT, caches = impl.lstm_forward(x, h0, Wx, Wh, b, c0=c0)
+    h, c, expected = h0, c0, []
+    for t in range(4):
+        h, c = by_hand(x[:, t], h, c, Wx, Wh, b)
+        expected.append(h)
+    assert_close(hs, np.stack(expected, axis=1), "lstm_forward(x, h0, Wx, Wh, b, c0=c0)[0]",
+                 mistake="start the cell from c0 when it is given (zeros only when c0 is None)")
+    assert_close(cT, c, "lstm_forward(x, h0, Wx, Wh, b, c0=c0)[1]")
+    got = impl.lstm_backward(w_out, caches, dhT=dhT, dcT=dcT)
+
+    def loss(x_, h0_, c0_):
+        hs_, cT_, _ = impl.lstm_forward(x_, h0_, Wx, Wh, b, c0=c0_)
+        return float(np.sum(hs_ * w_out) + np.sum(hs_[:, -1] * dhT) + np.sum(cT_ * dcT))
+    for k, (name, arg) in enumerate([("dx", x), ("dh0", h0), ("dc0", c0)]):
+        def f(v, k=k):
+            a = [x, h0, c0]
+            a[k] = v
+            return loss(*a)
+        assert_close(got[k], numerical(ref_tree, f, arg), f"{name} from lstm_backward(dhs, caches, dhT, dcT)",
+                     rtol=1e-5, atol=1e-8, mistake="dhT and dcT start the backward walk: the last step's h gets "
+                     "dhs[:, -1] + dhT and its c gets dcT")
+
+
 # No compare_inputs: the step functions return caches, whose layout is the learner's own choice.

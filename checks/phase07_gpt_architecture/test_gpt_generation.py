@@ -36,6 +36,15 @@ def test_top_k_keeps_exactly_k(impl, seed, k):
     assert_close(probs, expected, f"next_token_probs(logits, temperature=0.8, top_k={k})", rtol=1e-9, atol=1e-12)
 
 
+@pytest.mark.parametrize("k", [30, 100])
+def test_top_k_of_the_whole_vocabulary_or_more(impl, seed, k):
+    """A fixed corner case: top_k at or beyond the vocabulary size (30 here) keeps every token."""
+    logits = random_logits(seed)
+    assert_close(impl.next_token_probs(logits.clone(), top_k=k), torch.softmax(logits, -1),
+                 f"next_token_probs(logits over 30 tokens, top_k={k})", rtol=1e-9, atol=1e-12,
+                 mistake="torch.topk(logits, k) fails for k > V: take min(top_k, logits.size(-1))")
+
+
 def test_top_p_keeps_the_nucleus(impl, seed):
     gen = torch.Generator().manual_seed(seed)
     perm = torch.randperm(5, generator=gen)

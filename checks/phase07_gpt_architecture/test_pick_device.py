@@ -48,6 +48,19 @@ def test_override_and_environment(impl, machine, monkeypatch):
     expect(impl.pick_device("cuda") == torch.device("cuda"), "pick_device('cuda') must beat TFS_DEVICE")
 
 
+def test_empty_environment_variable_means_auto(impl, machine, monkeypatch):
+    """A fixed corner case: TFS_DEVICE set but empty (`TFS_DEVICE= make ...`, an unset CI variable) is auto."""
+    machine(False, True)
+    monkeypatch.setenv("TFS_DEVICE", "")
+    try:
+        got = impl.pick_device()
+    except ValueError as err:
+        got = f"ValueError({err})"
+    expect(got == torch.device("mps"), f"pick_device() with TFS_DEVICE='' on a machine with mps gave {got!r}, "
+           "expected device(type='mps') (auto)", mistake="an empty TFS_DEVICE counts as unset: "
+           "os.environ.get('TFS_DEVICE') or 'auto'")
+
+
 def test_unavailable_or_unknown_device_is_a_clear_error(impl, machine):
     machine(False, False)
     message = _raises_value_error(lambda: impl.pick_device("cuda"), "pick_device('cuda') on a cpu-only machine")

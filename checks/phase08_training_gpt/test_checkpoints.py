@@ -32,6 +32,17 @@ def test_round_trip_loads_weights_only(impl, seed, tmp_path):
            mistake="write a temporary file in the same folder, then os.replace it onto path")
 
 
+def test_path_given_as_a_string(impl, seed, tmp_path):
+    """torch.save and torch.load take a str as well as a Path, and so does save_checkpoint."""
+    path = tmp_path / "ckpt.pt"
+    try:
+        impl.save_checkpoint(a_state(seed, 4), str(path))
+    except (AttributeError, TypeError) as err:
+        fail(f"save_checkpoint(state, {str(path)!r}) with the path as a str raised {type(err).__name__}: {err}",
+             mistake="turn the path into a Path first (path = Path(path)) before using path.parent or path.name")
+    expect(torch.load(path, weights_only=True)["step"] == 4, "save_checkpoint(state, str path) did not save the state")
+
+
 def test_failed_save_keeps_the_previous_checkpoint(impl, seed, tmp_path, monkeypatch):
     """A save that dies half-way (disk full, a kill) must leave the previous checkpoint whole."""
     path = tmp_path / "ckpt.pt"
