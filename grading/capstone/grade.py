@@ -74,10 +74,16 @@ def recompute_loss(model, batches: np.ndarray, device: str, batch: int) -> float
 
 
 def reference_gpt(model_config: dict):
+    """The reference model of the tier's shape: phase 7's GPT, or the model its "variant" names (phase 9's)."""
+    from types import SimpleNamespace
+
     from grading.trees import Tree
 
-    ref = Tree("solutions").load("phase07_gpt_architecture.model")
-    return ref.GPT(ref.GPTConfig(**model_config))
+    if model_config.get("variant", "gpt2") == "gpt2":
+        ref = Tree("solutions").load("phase07_gpt_architecture.model")
+        return ref.GPT(ref.GPTConfig(**{k: v for k, v in model_config.items() if k not in ("variant", "n_kv_head")}))
+    variants = Tree("solutions").load("phase09_modern_developments.variants")
+    return variants.build_model(SimpleNamespace(**{"dropout": 0.0, "bias": False, **model_config}))
 
 
 def clean_state_dict(state: dict) -> dict:
@@ -184,10 +190,10 @@ def flops_per_step(model, record: dict) -> float:
     """Training FLOPs of one optimiser step of the tier's model (phase 8's 6N + 12·L·H·Q·T per token)."""
     from grading.trees import Tree
 
-    throughput = Tree("solutions").load("phase08_training_gpt.throughput")
+    variants = Tree("solutions").load("phase09_modern_developments.variants")
     config = record["config"]
     tokens = config["batch_size"] * config["block_size"] * config.get("grad_accum_steps", 1)
-    return throughput.model_flops_per_token(model) * tokens
+    return variants.flops_per_token(model) * tokens
 
 
 def grading_device(requested: str | None, run_device: str) -> str:

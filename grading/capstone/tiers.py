@@ -21,8 +21,9 @@ WALL_CAP = 4      # a CPU run also stops at this many times its budget in wall t
 # TrainConfig fields a tier may set (phase 8's trainer interface); data_dir, out_dir, device, nonce, seed (drawn
 # from the nonce, so that no two runs train alike), max_seconds, max_cpu_seconds and progress are the engine's.
 TRAIN_FIELDS = ("batch_size", "grad_accum_steps", "max_steps", "lr", "min_lr", "warmup_steps", "weight_decay",
-                "beta1", "beta2", "grad_clip", "eval_interval", "eval_batches", "dtype", "compile")
-MODEL_FIELDS = ("n_layer", "n_head", "n_embd", "block_size", "vocab_size", "dropout", "bias")
+                "beta1", "beta2", "grad_clip", "eval_interval", "eval_batches", "dtype", "compile", "optimizer")
+# variant: "gpt2" (phase 7's GPT, the default) or "llama" (phase 9's LLaMA-style GPT, with n_kv_head key-value heads)
+MODEL_FIELDS = ("n_layer", "n_head", "n_embd", "block_size", "vocab_size", "dropout", "bias", "variant", "n_kv_head")
 
 
 @dataclass(frozen=True)
