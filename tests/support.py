@@ -18,6 +18,14 @@ def cli(*args, cwd=ROOT, timeout=600) -> subprocess.CompletedProcess:
                           capture_output=True, text=True, timeout=timeout)
 
 
+def default_sigint():
+    """preexec_fn for an engine a test will Ctrl-C: a shell that starts jobs in the background (CI, `cmd &`)
+    hands its children SIGINT ignored, and Python keeps an ignored SIGINT ignored."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def check_outcomes(json_path: Path) -> dict[str, str]:
     """nodeid -> outcome from a `check --json` file."""
     data = json.loads(Path(json_path).read_text())

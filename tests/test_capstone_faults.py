@@ -18,7 +18,7 @@ import numpy as np
 import pytest
 
 from grading import ROOT
-from tests.support import copy_solutions
+from tests.support import copy_solutions, default_sigint
 from tests.test_capstone import failed, run_folder
 
 TIERS = """
@@ -76,7 +76,7 @@ class Tiny:
     def train(self, impl="solutions", *extra) -> subprocess.Popen:
         return subprocess.Popen([sys.executable, "-m", "grading", "capstone", "--tiers", self.tiers, "--tier", "tiny",
                                  "--impl", impl, "--device", "cpu", *map(str, extra)], cwd=ROOT, env=self.env,
-                                text=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+                                text=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE, preexec_fn=default_sigint)
 
     def run(self, impl="solutions", *extra):
         result = self.cli("capstone", "--tiers", self.tiers, "--tier", "tiny", "--impl", impl, "--device", "cpu", *extra)

@@ -20,7 +20,7 @@ import time
 import pytest
 
 from grading import BUILD, ROOT, catalog, runner, stubs
-from tests.support import cli, copy_solutions
+from tests.support import cli, copy_solutions, default_sigint
 
 SOFTMAX = "    shifted = x - np.max(x, axis=axis, keepdims=True)  # softmax(x) = softmax(x - c): exp never overflows\n"
 MODULE_TOP = "import numpy as np\n"
@@ -170,7 +170,7 @@ def _start_engine(tree, out):
     env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1")
     return subprocess.Popen([sys.executable, "-m", "grading", "check", "--phase", "0", "--impl", str(tree),
                              "--json", str(out)], cwd=ROOT, env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, start_new_session=True)
+                            stderr=subprocess.PIPE, text=True, start_new_session=True, preexec_fn=default_sigint)
 
 
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
