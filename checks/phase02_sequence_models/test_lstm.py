@@ -46,15 +46,15 @@ def test_step_forward_random(impl, rng):
 
 
 def test_saturated_gates(impl, ref, rng):
-    """Pre-activations in the hundreds: every gate saturates at 0 or 1, and nothing may overflow to NaN."""
+    """Pre-activations near +-1000 in every gate: every gate saturates at 0 or 1, and nothing may overflow to NaN."""
     x, h_prev, c_prev = rng.normal(size=(3, 3)), rng.normal(size=(3, 4)), rng.normal(size=(3, 4))
     Wx, Wh, b = params(rng)
-    Wx, Wh = 400 * Wx, 400 * Wh
+    b = b + 1000 * np.where(np.arange(4 * 4) % 2 == 0, 1.0, -1.0)   # every gate's block holds +-1000
     h, c, _ = impl.lstm_step_forward(x, h_prev, c_prev, Wx, Wh, b)
     h_ref, c_ref, _ = ref.lstm_step_forward(x, h_prev, c_prev, Wx, Wh, b)
-    assert_close(c, c_ref, "c from lstm_step_forward with pre-activations in the hundreds", rtol=1e-9, atol=1e-12,
+    assert_close(c, c_ref, "c from lstm_step_forward with pre-activations near +-1000", rtol=1e-9, atol=1e-12,
                  mistake="exp(a) / (1 + exp(a)) is inf / inf = NaN for large a: use the given sigmoid")
-    assert_close(h, h_ref, "h from lstm_step_forward with pre-activations in the hundreds", rtol=1e-9, atol=1e-12)
+    assert_close(h, h_ref, "h from lstm_step_forward with pre-activations near +-1000", rtol=1e-9, atol=1e-12)
 
 
 def test_step_backward(impl, ref_tree, rng):
