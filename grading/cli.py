@@ -328,12 +328,14 @@ def cmd_capstone(args) -> int:
     from grading.capstone import run
 
     if args.resume:
-        given = [f"--{k.replace('_', '-')}" for k in ("tier", "impl", "device", "max_steps", "seed", "tiers")
+        given = [f"--{k.replace('_', '-')}" for k in ("tier", "impl", "device", "max_steps", "seed", "tiers",
+                                                        "variant", "optimizer")
                  if getattr(args, k) is not None]
         if given:
             raise UsageError(f"--resume continues a run with its own settings; drop {', '.join(given)}")
         return run.resume(args.resume)
-    return run.start(args.tier, args.impl or "exercises", args.device, args.max_steps, args.seed, args.tiers)
+    return run.start(args.tier, args.impl or "exercises", args.device, args.max_steps, args.seed, args.tiers,
+                     args.variant, args.optimizer)
 
 
 def cmd_capstone_grade(args) -> int:
@@ -462,6 +464,8 @@ def build_parser() -> Parser:
     p.add_argument("--seed", type=int, help="the training seed (default: drawn from the run's nonce, so no two "
                                             "runs train alike; a repeated seed repeats a run, which grades as a copy)")
     p.add_argument("--tiers", help="a tiers file of capstone.toml's shape (a teacher's) instead of the workbook's")
+    p.add_argument("--variant", help="gpt2 (default: phase 7's GPT) | llama (phase 9's LLaMA-style GPT)")
+    p.add_argument("--optimizer", help="adamw (default: your phase 8 AdamW) | muon (phase 9's Muon, at twice the rate)")
     p.add_argument("--resume", metavar="RUN", help="continue an interrupted run (an id, or latest) from its last checkpoint")
     p.set_defaults(run=cmd_capstone)
 

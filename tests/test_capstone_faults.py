@@ -311,3 +311,24 @@ def test_resume_after_ctrl_c_ends_where_an_uninterrupted_run_ends(tiny):
     assert second["step"] == first["step"] == 200
     assert abs(second["test_loss"] - first["test_loss"]) < 1e-3, (first["test_loss"], second["test_loss"])
     assert "no copy" not in failed(first) and "no copy" in failed(second)   # one seed, the same weights: a copy
+
+
+def test_the_llama_variant_with_muon_trains_and_is_graded_as_itself(tiny):
+    """`make capstone variant=llama optimizer=muon`: phase 9's LLaMA-style GPT and Muon, sealed into the record,
+    graded by the LLaMA-style reference, and no 'tier changed' flag for the choice."""
+    folder = tiny.run("solutions", "--variant", "llama", "--optimizer", "muon", "--max-steps", "60")
+    record = json.loads((folder / "run.json").read_text())
+    assert record["choices"] == {"variant": "llama", "optimizer": "muon"}
+    assert record["tier_spec"]["model"]["variant"] == "llama" and record["tier_spec"]["train"]["optimizer"] == "muon"
+    assert record["tier_spec"]["train"]["lr"] == pytest.approx(2e-2)      # twice the tiny tier's 1e-2
+    result = grade(folder)
+    checks = {c["name"]: c for c in result["checks"]}
+    assert checks["reference GPT"]["ok"], checks["reference GPT"]
+    assert not any("was changed" in f for f in result["flags"]), result["flags"]
+
+
+@pytest.mark.parametrize("args, words", [(["--variant", "mamba"], "valid variants: gpt2, llama"),
+                                         (["--optimizer", "sgd"], "valid optimizers: adamw, muon")])
+def test_unknown_variant_or_optimizer_is_one_line(tiny, args, words):
+    result = tiny.cli("capstone", "--tiers", tiny.tiers, "--tier", "tiny", "--device", "cpu", *args)
+    assert result.returncode == 2 and words in result.stderr and "Traceback" not in result.stderr

@@ -410,7 +410,8 @@ def _tier_flags(record: dict, flags: list[str]) -> None:
     if record.get("tiers_file_is_the_workbooks") is False:
         flags.append(f"the tier comes from {path}, not the workbook's tiers file")
     try:
-        tier = tiers.get(record.get("tier", ""), path)
+        choices = record.get("choices") or {}
+        tier = tiers.customise(tiers.get(record.get("tier", ""), path), choices.get("variant"), choices.get("optimizer"))
         if tier.fingerprint() != record.get("tier_fingerprint"):
             flags.append(f"tier {tier.name!r} was changed in {Path(path).name} since this run; graded against the "
                          f"run's own target and budget")

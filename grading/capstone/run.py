@@ -341,14 +341,15 @@ def inspect_checkpoint(folder: Path, path: Path, nonce: str) -> dict:
 # ---------------------------------------------------------------- a run
 
 def start(tier_name: str | None, impl: str = "exercises", device: str | None = None, max_steps: int | None = None,
-          seed: int | None = None, tiers_file: str | None = None) -> int:
+          seed: int | None = None, tiers_file: str | None = None, variant: str | None = None,
+          optimizer: str | None = None) -> int:
     """A fresh capstone run; 0 when the trainer finished (grade it next), 1 when it failed, 128 + n on signal n."""
     device = tiers.resolve_device(device)
     if tier_name is None:
         if device == "cpu":
             raise tiers.ask_for_tier(device, tiers_file)
         tier_name = "gpt2-small"
-    tier = tiers.get(tier_name, tiers_file)
+    tier = tiers.customise(tiers.get(tier_name, tiers_file), variant, optimizer)
     if max_steps is not None and max_steps < 1:
         raise UsageError(f"--max-steps must be a positive number of steps, got {max_steps}")
     impl_path = resolve(impl)
@@ -368,6 +369,7 @@ def start(tier_name: str | None, impl: str = "exercises", device: str | None = N
     tiers_path = Path(tiers_file or tiers.TIERS_FILE).resolve()
     record = {
         "run_id": run_id, "tier": tier.name, "tier_spec": spec, "tier_fingerprint": tier.fingerprint(),
+        "choices": {"variant": variant, "optimizer": optimizer},
         "tiers_file": str(tiers_path), "tiers_file_is_the_workbooks": tiers_path == tiers.TIERS_FILE.resolve(),
         "impl": {"label": str(impl), "path": str(impl_path), "tree_sha256": record_io.tree_sha256(impl_path)},
         "device": device, "hardware": tiers.device_name(device, budget.threads), "nonce": nonce, "seed": seed,
