@@ -37,6 +37,11 @@ def phase_report(title: str, results: list[ExerciseResult], impl: str, seed: int
                 _print_output(r.output)
             console.print(f"     [cyan]hint:[/] {ex.hints[0]}  [dim](more: make hint ex={ex.id})[/]")
             console.print(f"     [dim]reproduce: {reproduce(ex.id, impl, seed)}[/]")
+        if r.status == "failing":  # part-way: name what is still to write
+            unwritten = next((c for c in r.checks if c.outcome == "not started"), None)
+            if unwritten is not None:
+                console.print("     [yellow]in progress:[/] ", end="")
+                console.print(unwritten.message, markup=False)
         elif r.status == "not started":
             console.print(f"     [dim]start with {impl}/{ex.relpath} · make hint ex={ex.id}[/]")
     done = sum(r.status == "passed" for r in results)

@@ -94,7 +94,10 @@ def test_extra_checks_are_scored(tmp_path):
                  "--json", out)
     assert result.returncode == 0, result.stdout + result.stderr
     assert any("private" in nodeid for nodeid in check_outcomes(out))
-    result = cli("check", "--exercise", "probability", "--extra-checks", tmp_path / "private", "--json", out)
+    fresh = tmp_path / "stubs"
+    stubs.generate(fresh)
+    result = cli("check", "--exercise", "probability", "--impl", fresh, "--extra-checks", tmp_path / "private",
+                 "--json", out)
     assert check_outcomes(out)[next(n for n in check_outcomes(out) if "private" in n)] == "not started"
 
 
@@ -132,12 +135,16 @@ def test_doctor_and_list():
 
 
 def test_phase_0_make_targets_on_a_copy(tmp_path):
-    """`make check phase=0` on the committed stubs reports not started (exit 1); impl=solutions passes (exit 0)."""
+    """`make check phase=0` on fresh stubs reports not started (exit 1); impl=solutions passes (exit 0). Fresh
+    stubs in a temporary folder: a learner's edits to exercises/ must not change this test's verdict."""
     if shutil.which("make") is None:
         pytest.skip("make is not installed")
     import subprocess
 
-    stub_run = subprocess.run(["make", "-s", "check", "phase=0"], cwd=ROOT, capture_output=True, text=True)
+    tree = tmp_path / "tree"
+    stubs.generate(tree)
+    stub_run = subprocess.run(["make", "-s", "check", "phase=0", f"impl={tree}"], cwd=ROOT, capture_output=True,
+                              text=True)
     solved = subprocess.run(["make", "-s", "check", "phase=0", "impl=solutions"], cwd=ROOT, capture_output=True, text=True)
     bad = subprocess.run(["make", "-s", "check", "phase=42"], cwd=ROOT, capture_output=True, text=True)
     assert solved.returncode == 0, solved.stdout + solved.stderr
