@@ -10,7 +10,7 @@ def test_gpt2_small_flops_per_token(impl):
     assert_close(impl.flops_per_token(n, 12, 12, 64, 1024), expected,
                  "flops_per_token(123_653_376, n_layer=12, n_head=12, head_size=64, seq_len=1024)", rtol=1e-12,
                  mistake="6 * n_params + 12 * n_layer * n_head * head_size * seq_len")
-    assert_close(expected / 1e6, 855.0, "GPT-2 Small's MFLOP per token (the figure in DESIGN.md)", rtol=1e-3)
+    assert_close(expected / 1e6, 855.0, "GPT-2 Small's MFLOP per token (6N + 12·L·H·Q·T, notes/phase08_training_gpt.md)", rtol=1e-3)
 
 
 def test_model_flops_per_token(impl, ref_tree, rng):
@@ -33,7 +33,7 @@ def test_model_flops_per_token(impl, ref_tree, rng):
 
 
 def test_mfu(impl, rng):
-    # nanoGPT on one H200: 511K tokens/s at 855 MFLOP a token of a 989 TFLOP/s peak is 44% (DESIGN.md).
+    # nanoGPT on one H200: 511K tokens/s at 855 MFLOP a token of a 989 TFLOP/s peak is 44% (nanoGPT's bench.py; notes/phase08_training_gpt.md).
     assert_close(impl.mfu(511e3, 855e6, 989e12), 511e3 * 855e6 / 989e12, "mfu(511e3, 855e6, 989e12)", rtol=1e-12,
                  mistake="MFU = tokens_per_second * flops_per_token / peak")
     assert_close(round(impl.mfu(511e3, 855e6, 989e12), 2), 0.44, "MFU of nanoGPT on an H200", atol=1e-12)
