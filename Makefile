@@ -10,7 +10,7 @@ SAVED := $(shell cat $(TORCH_SAVED) 2>/dev/null)
 TORCH ?= $(or $(word 1,$(SAVED)),torch==2.13.0)
 TORCH_INDEX ?= $(word 2,$(SAVED))
 
-ARGS = $(if $(phase),--phase $(phase)) $(if $(ex),--exercise $(ex)) $(if $(impl),--impl $(impl)) $(if $(seed),--seed $(seed))
+ARGS = $(if $(phase),--phase $(phase)) $(if $(ex),--exercise $(ex)) $(if $(impl),--impl $(impl)) $(if $(seed),--seed $(seed)) $(if $(verbose),--verbose)
 
 .PHONY: setup check grade hint compare stubs reset doctor test capstone capstone-grade bench prepare notebooks \
 	progress next watch FORCE

@@ -91,7 +91,7 @@ def cmd_check(args) -> int:
     if args.json == "-":  # the JSON owns standard output; the learner's report goes to standard error
         report.console.file = sys.stderr
     results, seed, seconds = runner.run(exercises, impl, args.seed, _extra(args))
-    report.phase_report(title, results, args.impl if not args.notebook else impl, seed, seconds)
+    report.phase_report(title, results, args.impl if not args.notebook else impl, seed, seconds, verbose=args.verbose)
     progress.record(results, impl, seed)
     if args.json:
         report.write_json(report.results_json(results, seconds, impl, seed), args.json)
@@ -392,6 +392,7 @@ def build_parser() -> Parser:
     p.add_argument("--extra-checks", help="a teacher's folder of further checks (test_<id>*.py)")
     p.add_argument("--json", help="also write the results (Gradescope's results.json) to this file; - for stdout")
     p.add_argument("--notebook", help="check the exercise cells of this notebook (make notebooks) instead of the files")
+    p.add_argument("--verbose", action="store_true", help="every failing check, not only each exercise's first")
     tree_options(p)
     p.set_defaults(run=cmd_check, pytest_args=None)
 

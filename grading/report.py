@@ -23,7 +23,9 @@ def reproduce(exercise_id: str, impl: str, seed: int) -> str:
     return f"make check ex={exercise_id}" + (f" impl={impl}" if impl != "exercises" else "") + f" seed={seed}"
 
 
-def phase_report(title: str, results: list[ExerciseResult], impl: str, seed: int, seconds: float):
+def phase_report(title: str, results: list[ExerciseResult], impl: str, seed: int, seconds: float,
+                 verbose: bool = False):
+    """verbose: every failing check of an exercise, not only its first."""
     console.print(f"\n[bold]{title}[/]  [dim](impl: {impl}, seed {seed}, {seconds:.1f} s)[/]")
     for r in results:
         ex = r.exercise
@@ -31,8 +33,9 @@ def phase_report(title: str, results: list[ExerciseResult], impl: str, seed: int
                       f" [dim]{r.passed}/{len(r.checks)} checks[/]")
         failure = r.first_failure
         if r.status == "failing" and failure:
-            console.print(f"     [red]{failure.name}[/]: ", end="")
-            console.print(failure.message, markup=False)
+            for shown in [c for c in r.checks if c.outcome == "failed"] if verbose else [failure]:
+                console.print(f"     [red]{shown.name}[/]: ", end="")
+                console.print(shown.message, markup=False)
             if r.output.strip():
                 _print_output(r.output)
             console.print(f"     [cyan]hint:[/] {ex.hints[0]}  [dim](more: make hint ex={ex.id})[/]")

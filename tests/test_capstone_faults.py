@@ -325,6 +325,7 @@ def test_the_llama_variant_with_muon_trains_and_is_graded_as_itself(tiny):
     checks = {c["name"]: c for c in result["checks"]}
     assert checks["reference GPT"]["ok"], checks["reference GPT"]
     assert not any("was changed" in f for f in result["flags"]), result["flags"]
+    assert isinstance(result.get("sample"), str) and len(result["sample"]) >= 100, result.get("sample")  # shown, not graded
 
 
 @pytest.mark.parametrize("args, words", [(["--variant", "mamba"], "valid variants: gpt2, llama"),

@@ -258,3 +258,20 @@ def test_xdist_workers_share_the_session_seed():
     worker = SimpleNamespace(workerinput=node.workerinput, getoption=lambda name: None)
     conftest.pytest_configure(worker)
     assert worker.workbook_seed == 1234
+
+
+def test_verbose_lists_every_failing_check(tmp_path):
+    tree = copy_solutions(tmp_path / "tree")
+    target = tree / "phase00_math" / "probability.py"
+    target.write_text(target.read_text().replace(
+        "    shifted = x - np.max(x, axis=axis, keepdims=True)  # softmax(x) = softmax(x - c): exp never overflows",
+        "    shifted = x"))
+    out = tmp_path / "r.json"
+    quiet = cli("check", "--exercise", "probability", "--impl", tree, "--seed", "3")
+    verbose = cli("check", "--exercise", "probability", "--impl", tree, "--seed", "3", "--verbose", "--json", out)
+    data = json.loads(out.read_text())
+    failing = [c["id"].rpartition("::")[2].removeprefix("test_").replace("_", " ")
+               for t in data["tests"] for c in t["extra_data"]["checks"] if c["outcome"] == "failed"]
+    assert len(failing) >= 2, failing
+    assert all(f"{name}: " in verbose.stdout for name in failing), verbose.stdout
+    assert sum(f"{name}: " in quiet.stdout for name in failing) == 1, quiet.stdout

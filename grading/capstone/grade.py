@@ -328,6 +328,11 @@ def grade(run: str | None = None, device: str | None = None) -> dict:
         "cpu_s": record.get("cpu_s"), "seed": record.get("seed"), "status": status, "eval": eval_info,
         "checks": [asdict(c) for c in checks], "flags": flags, "graded_utc": record_io.now_utc(),
     }
+    if model is not None:
+        try:
+            result["sample"] = sample_text(model, record)
+        except Exception as err:  # noqa: BLE001 - a sample never changes a grade
+            flags.append(f"no sample text: {first_line(err)}")
     record_io.write_json(folder / record_io.GRADE, result)
     try:
         from grading.capstone.plot import plot
@@ -448,6 +453,32 @@ def _claimed_val(ckpt: dict | None, log: list[dict]) -> float | None:
         return None
 
 
+SAMPLE_TOKENS = 240
+
+
+def sample_text(model, record: dict, seed: int = 0) -> str:
+    """What the graded model writes: SAMPLE_TOKENS tokens after a newline (temperature 0.8, top-k 40, fixed seed),
+    decoded with the run's tokenizer. Shown with the grade; never part of it."""
+    import torch
+
+    from data.prepare import load_meta
+
+    meta = load_meta(Path(record["data"]["dir"]))
+    if meta["tokenizer"] == "char":
+        chars = meta["chars"]
+        start, decode = chars.index("\n") if "\n" in chars else 0, lambda ids: "".join(chars[i] for i in ids)
+    else:
+        from data.gpt2_tokenizer import tiktoken_gpt2
+
+        encoding = tiktoken_gpt2()
+        start, decode = encoding.encode_ordinary("\n")[0], encoding.decode
+    torch.manual_seed(seed)
+    model.eval()
+    with torch.no_grad():
+        ids = model.generate(torch.tensor([[start]]), SAMPLE_TOKENS, temperature=0.8, top_k=40)
+    return decode(ids[0, 1:].tolist())
+
+
 def report(result: dict) -> None:
     from rich.console import Console
 
@@ -469,6 +500,10 @@ def report(result: dict) -> None:
     loss = result["test_loss"]
     console.print(f"{verdict}  {result['points']}/{result['max_points']} points · test loss "
                   f"{'n/a' if loss is None else f'{loss:.4f}'} (target {result['target']:g})")
+    if result.get("sample"):
+        console.print("[dim]what the graded model writes (temperature 0.8, top-k 40):[/]")
+        for line in result["sample"].strip().splitlines()[:8]:
+            console.print("   " + line[:120], markup=False)
     folder = Path(result["folder"])
     console.print(f"[dim]{folder / record_io.GRADE}" + (f" · {result['plot']}" if result.get("plot") else "") + "[/]")
 
