@@ -25,32 +25,37 @@ def _torch_tensor(value) -> bool:
     return torch is not None and isinstance(value, torch.Tensor)
 
 
-def _copy(value):
+def _each(value, leaf):
+    """`leaf` applied to everything inside lists, tuples and dicts (nested), the containers rebuilt."""
+    if isinstance(value, list):
+        return [_each(v, leaf) for v in value]
+    if isinstance(value, tuple) and type(value) is tuple:
+        return tuple(_each(v, leaf) for v in value)
+    if isinstance(value, dict) and type(value) is dict:
+        return {k: _each(v, leaf) for k, v in value.items()}
+    return leaf(value)
+
+
+def _copy_leaf(value):
     if isinstance(value, np.ndarray):
         return value.copy()
     if _torch_tensor(value):
         return value if value.requires_grad else value.clone()  # a clone of a leaf would cut its gradient
-    if isinstance(value, list):
-        return [_copy(v) for v in value]
-    if isinstance(value, tuple) and type(value) is tuple:
-        return tuple(_copy(v) for v in value)
-    if isinstance(value, dict) and type(value) is dict:
-        return {k: _copy(v) for k, v in value.items()}
     return value
+
+
+def _snapshot_leaf(value):
+    """What to compare against afterwards: the original for copied values, a detached copy for tensors that
+    needed to be passed through (they carry gradients)."""
+    return value.detach().clone() if _torch_tensor(value) and value.requires_grad else value
+
+
+def _copy(value):
+    return _each(value, _copy_leaf)
 
 
 def _snapshot(value):
-    """What to compare against afterwards: the original for copied values, a detached copy for tensors that
-    needed to be passed through (they carry gradients)."""
-    if _torch_tensor(value) and value.requires_grad:
-        return value.detach().clone()
-    if isinstance(value, list):
-        return [_snapshot(v) for v in value]
-    if isinstance(value, tuple) and type(value) is tuple:
-        return tuple(_snapshot(v) for v in value)
-    if isinstance(value, dict) and type(value) is dict:
-        return {k: _snapshot(v) for k, v in value.items()}
-    return value
+    return _each(value, _snapshot_leaf)
 
 
 def _differs(before, after) -> bool:

@@ -1,15 +1,8 @@
-"""Phase 6's checks run tiny float64 modules: one CPU thread is faster for them than several, and far
-faster when other processes compete for the cores (thread barriers then stall)."""
+"""Phase 6's checks: one torch thread for each (checks/torch_threads.py), and the NumPy tree a parity check
+compares with."""
 import pytest
-import torch
 
-
-@pytest.fixture(autouse=True)
-def one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+from checks.torch_threads import one_thread  # noqa: F401 - an autouse fixture, applied by being here
 
 
 @pytest.fixture(params=["reference", "your"], ids=lambda whose: f"{whose} NumPy")

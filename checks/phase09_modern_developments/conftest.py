@@ -1,12 +1,2 @@
-"""Phase 9's checks run tiny models and tensors: one CPU thread is faster for them than several, and far faster
-when other processes compete for the cores (thread barriers then stall)."""
-import pytest
-import torch
-
-
-@pytest.fixture(autouse=True)
-def one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+"""Every check of this phase runs with one torch thread (checks/torch_threads.py)."""
+from checks.torch_threads import one_thread  # noqa: F401 - an autouse fixture, applied by being here
