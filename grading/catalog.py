@@ -1,6 +1,8 @@
 """Load and validate grading/catalog.toml: the one list of phases and exercises."""
 from __future__ import annotations
 
+import ast
+import re
 import sys
 from dataclasses import dataclass
 from functools import lru_cache
@@ -51,6 +53,35 @@ class Exercise:
     @property
     def check_file(self) -> Path:
         return ROOT / "checks" / self.phase_dir / f"test_{self.id}.py"
+
+    def hint_for(self, check_name: str) -> tuple[str | None, str]:
+        """(function, hint) for a failed check: the function of this exercise the check is named after (the
+        longest such name: "log softmax matches reference" is log_softmax's, not softmax's) and the first hint
+        stage that names it; the first stage when the check names no function or no stage names it."""
+        words = check_name.replace("_", " ")
+        named = [f for f in functions_of(self) if re.search(rf"\b{re.escape(f.replace('_', ' '))}\b", words)]
+        function = max(named, key=len, default=None)
+        if function is None:
+            return None, self.hints[0]
+        for hint in self.hints:
+            if re.search(rf"(?<![\w-]){re.escape(function)}(?![\w-])", re.sub(r"(?<=[a-z])-(?=[a-z])", "_", hint)):
+                return function, hint
+        return function, self.hints[0]
+
+
+@lru_cache(maxsize=None)
+def functions_of(exercise: Exercise) -> tuple[str, ...]:
+    """The functions, classes and methods an exercise's module defines, read from its stub (or from the
+    solution, which has the same signatures) without importing it."""
+    for tree in ("exercises", "solutions"):
+        try:
+            module = ast.parse((ROOT / tree / exercise.relpath).read_text(encoding="utf-8"))
+        except (OSError, SyntaxError, ValueError):
+            continue
+        return tuple(node.name for node in ast.walk(module)
+                     if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
+                     and not node.name.startswith("_"))
+    return ()
 
 
 @dataclass(frozen=True)

@@ -1,8 +1,12 @@
 """`compare ID`: the learner's functions and the reference on the same inputs, first divergence named."""
 from __future__ import annotations
 
+import ast
 import copy
 import importlib
+import inspect
+import re
+import textwrap
 
 import numpy as np
 
@@ -11,8 +15,18 @@ from grading.trees import ImportFailure, Tree
 from grading.diff import largest_error, mismatch
 
 
-def _outputs(value) -> list:
-    return [x for v in value for x in _outputs(v)] if isinstance(value, (tuple, list)) and not _is_numeric_list(value) else [value]
+def _outputs(value, path: tuple = ()) -> list[tuple[tuple, object]]:
+    """[(path, leaf)] of a nested tuple of outputs: (h, c, (x, W)) -> [((0,), h), ((1,), c), ((2, 0), x), ...]."""
+    if isinstance(value, (tuple, list)) and not _is_numeric_list(value):
+        return [leaf for i, v in enumerate(value) for leaf in _outputs(v, (*path, i))]
+    return [(path, value)]
+
+
+def _label(path: tuple, names: list[str]) -> str:
+    """(2, 0) -> 'cache[0]' when the function's outputs are named (h, c, cache), else 'output 2.0'."""
+    if names and path:
+        return names[path[0]] + "".join(f"[{i}]" for i in path[1:])
+    return "output " + ".".join(map(str, path))
 
 
 def _is_numeric_list(value) -> bool:
@@ -62,8 +76,8 @@ def rows(exercise: catalog.Exercise, impl: str, seed: int) -> list[tuple[str, st
         expected = getattr(ref, name)(*copy.deepcopy(args), **copy.deepcopy(kwargs))
         try:
             got = getattr(mine, name)(*copy.deepcopy(args), **copy.deepcopy(kwargs))
-        except NotImplementedError:
-            rows.append((call, "not started"))
+        except NotImplementedError as err:
+            rows.append((call, _not_started(str(err), exercise.id)))
             continue
         except Exception as err:  # noqa: BLE001 - report the learner's crash, do not raise it
             rows.append((call, f"raised {type(err).__name__}: {err}"))
@@ -72,7 +86,53 @@ def rows(exercise: catalog.Exercise, impl: str, seed: int) -> list[tuple[str, st
         if len(got_parts) != len(expected_parts):
             rows.append((call, f"returned {len(got_parts)} values, expected {len(expected_parts)}"))
             continue
-        for i, (g, e) in enumerate(zip(got_parts, expected_parts)):
-            label = call if len(expected_parts) == 1 else f"{call} -> output {i}"
-            rows.append((label, divergence(g, e)))
+        if [path for path, _ in got_parts] != [path for path, _ in expected_parts]:
+            rows.append((call, "returned its values nested differently from the reference"))
+            continue
+        names = output_names(getattr(ref, name), len({path[:1] for path, _ in expected_parts}))
+        for (path, g), (_, e) in zip(got_parts, expected_parts):
+            rows.append((call if not path else f"{call} -> {_label(path, names)}", divergence(g, e)))
     return rows
+
+
+def _not_started(message: str, exercise_id: str) -> str:
+    from grading.runner import unwritten_function
+
+    function, owner = unwritten_function(message)
+    if owner not in (None, exercise_id):
+        return f"waiting on {function} (exercise {owner}), which is not started: make check ex={owner}"
+    return f"not started ({function} is not written yet)" if function else "not started"
+
+
+def output_names(function, count: int) -> list[str]:
+    """The names of a function's `count` outputs, from its docstring ("-> (dq, dk, dv)", "returns (h, cache)";
+    a shape such as "(N, H)" is not a list of names) or else from its last `return dq, dk, dv`; [] if neither."""
+    doc = inspect.getdoc(function) or ""
+    for found in re.finditer(r"(?:->|[Rr]eturns)\s*\(", doc):
+        names = [re.match(r"[A-Za-z_]\w*", part) for part in _top_level_parts(doc[found.end():])]
+        if len(names) == count and all(names) and not all(n[0].isupper() and len(n[0]) == 1 for n in names):
+            return [n[0] for n in names]
+    try:
+        tree = ast.parse(textwrap.dedent(inspect.getsource(function)))
+    except (OSError, TypeError, SyntaxError):
+        return []
+    returns = [node for node in ast.walk(tree.body[0]) if isinstance(node, ast.Return) and node.value is not None]
+    if not returns or not isinstance(returns[-1].value, ast.Tuple) or len(returns[-1].value.elts) != count:
+        return []
+    elements = returns[-1].value.elts
+    return [ast.unparse(e) for e in elements] if all(isinstance(e, (ast.Name, ast.Attribute)) for e in elements) else []
+
+
+def _top_level_parts(text: str) -> list[str]:
+    """'a (N, D), b, c) and more' -> ['a (N, D)', 'b', 'c']: the comma-separated parts up to the closing bracket."""
+    depth, parts, part = 1, [], ""
+    for char in text:
+        depth += {"(": 1, ")": -1}.get(char, 0)
+        if depth == 0:
+            return [*parts, part.strip()]
+        if char == "," and depth == 1:
+            parts.append(part.strip())
+            part = ""
+        else:
+            part += char
+    return []

@@ -90,7 +90,7 @@ def history(impl: str | None = None) -> list[dict]:
 @dataclass
 class Standing:
     exercise: catalog.Exercise
-    status: str           # passed | failing | not started | not checked
+    status: str           # passed | failing | in progress | not started | not checked
     score: float
     changed: bool         # the file changed after its last check
 

@@ -13,8 +13,9 @@ from rich.table import Table
 from grading.runner import ExerciseResult
 
 console = Console(highlight=False, soft_wrap=True)
-MARK = {"passed": "[green]✓[/]", "failing": "[red]✗[/]", "not started": "[dim]·[/]", "no checks": "[yellow]?[/]",
-        "not checked": "[dim]·[/]"}
+MARK = {"passed": "[green]✓[/]", "failing": "[red]✗[/]", "in progress": "[yellow]◐[/]", "not started": "[dim]·[/]",
+        "no checks": "[yellow]?[/]", "not checked": "[dim]·[/]"}
+STATUSES = ("passed", "failing", "in progress", "not started")
 # Gradescope's documented settings (https://gradescope-autograders.readthedocs.io/en/latest/specs/)
 VISIBILITIES = ("visible", "hidden", "after_due_date", "after_published")
 
@@ -29,22 +30,29 @@ def phase_report(title: str, results: list[ExerciseResult], impl: str, seed: int
     console.print(f"\n[bold]{title}[/]  [dim](impl: {impl}, seed {seed}, {seconds:.1f} s)[/]")
     for r in results:
         ex = r.exercise
-        console.print(f" {MARK[r.status]} {ex.id:<26} {r.score:>5g}/{ex.points:<3} {r.status:<11}"
+        console.print(f" {MARK[r.status]} {ex.id:<26} {r.score:>5g}/{ex.points:<3} {r.status:<12}"
                       f" [dim]{r.passed}/{len(r.checks)} checks[/]")
         failure = r.first_failure
-        if r.status == "failing" and failure:
+        if failure:
             for shown in [c for c in r.checks if c.outcome == "failed"] if verbose else [failure]:
                 console.print(f"     [red]{shown.name}[/]: ", end="")
                 console.print(shown.message, markup=False)
             if r.output.strip():
                 _print_output(r.output)
-            console.print(f"     [cyan]hint:[/] {ex.hints[0]}  [dim](more: make hint ex={ex.id})[/]")
+        for exercise_id, function in r.blocked_by.items():
+            console.print(f"     [yellow]waiting on:[/] {function} (exercise {exercise_id}) is not started; "
+                          f"these checks call it: make check ex={exercise_id}")
+        unwritten = r.first_unwritten if r.status == "in progress" else None
+        if unwritten is not None:
+            console.print("     [yellow]in progress:[/] ", end="")
+            console.print(unwritten.message, markup=False)
+        if failure or unwritten is not None:
+            function, hint = r.hint
+            console.print(f"     [cyan]hint{f' ({function})' if function else ''}:[/] ", end="")
+            console.print(hint, markup=False, end="")
+            console.print(f"  [dim](more: make hint ex={ex.id})[/]")
+        if failure:
             console.print(f"     [dim]reproduce: {reproduce(ex.id, impl, seed)}[/]")
-        if r.status == "failing":  # part-way: name what is still to write
-            unwritten = next((c for c in r.checks if c.outcome == "not started"), None)
-            if unwritten is not None:
-                console.print("     [yellow]in progress:[/] ", end="")
-                console.print(unwritten.message, markup=False)
         elif r.status == "not started":
             console.print(f"     [dim]start with {impl}/{ex.relpath} · make hint ex={ex.id}[/]")
     done = sum(r.status == "passed" for r in results)
@@ -68,14 +76,14 @@ def by_phase(results: list[ExerciseResult], phases) -> list[tuple[str, list[Exer
 
 def grade_table(by_phase: list[tuple[str, list[ExerciseResult]]]) -> Table:
     table = Table(title="Transformers From Scratch: grade")
-    for column in ("phase", "passed", "failing", "not started", "points"):
+    for column in ("phase", "passed", "failing", "in progress", "not started", "points"):
         table.add_column(column, justify="right" if column != "phase" else "left")
     for title, results in by_phase:
         count = lambda s: str(sum(r.status == s for r in results))  # noqa: E731
-        table.add_row(title, count("passed"), count("failing"), count("not started"),
+        table.add_row(title, count("passed"), count("failing"), count("in progress"), count("not started"),
                       f"{sum(r.score for r in results):g}/{sum(r.exercise.points for r in results)}")
     all_results = [r for _, rs in by_phase for r in rs]
-    table.add_row("[bold]total[/]", "", "", "",
+    table.add_row("[bold]total[/]", "", "", "", "",
                   f"[bold]{sum(r.score for r in all_results):g}/{sum(r.exercise.points for r in all_results)}[/]")
     return table
 
@@ -95,7 +103,7 @@ def progress_table(standings, capstone: dict | None) -> Table:
         if not rows:
             continue
         done = sum(s.done for s in rows)
-        started = sum(not s.done and s.status in ("failing", "passed") for s in rows)
+        started = sum(not s.done and s.status in ("failing", "in progress", "passed") for s in rows)
         table.add_row(f"{phase.number} {phase.title}", str(done), str(started), str(len(rows) - done - started),
                       f"{sum(s.score for s in rows):g}/{sum(s.exercise.points for s in rows)}",
                       str(sum(s.exercise.minutes for s in rows if not s.done)))
@@ -116,7 +124,8 @@ def next_card(standing, impl: str):
         console.print("[bold green]Every exercise passes.[/] Next: make capstone (see README.md, The capstone)")
         return
     ex = standing.exercise
-    why = {"failing": "failing at its last check", "passed": "passed, but the file changed since: check it again",
+    why = {"failing": "failing at its last check", "in progress": "in progress at its last check",
+           "passed": "passed, but the file changed since: check it again",
            "not started": "not started", "not checked": "not checked yet"}[standing.status]
     if standing.changed and standing.status != "passed":
         why += " (changed since)"
@@ -232,7 +241,7 @@ def render_html(results: list[ExerciseResult], impl: str, seed: int, seconds: fl
         if rows:
             phases.append({"phase": phase, "results": rows, "score": sum(r.score for r in rows),
                            "points": sum(r.exercise.points for r in rows),
-                           "counts": {s: sum(r.status == s for r in rows) for s in ("passed", "failing", "not started")}})
+                           "counts": {s: sum(r.status == s for r in rows) for s in STATUSES}})
     if capstone:
         capstone = dict(capstone, plot_uri=_image_uri(capstone.get("plot")))
     return env.get_template("report.html").render(

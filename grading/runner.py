@@ -11,6 +11,7 @@ import contextlib
 import importlib.util
 import multiprocessing
 import os
+import re
 import signal
 import sys
 import threading
@@ -49,13 +50,32 @@ class ExerciseResult:
 
     @property
     def status(self) -> str:
+        """passed | failing (every check ran, some failed) | in progress (some checks reach unwritten code: this
+        exercise's or an earlier one's) | not started (every check stops at this exercise's own stubs)."""
         if not self.checks:
             return "no checks"
         if self.passed == len(self.checks):
             return "passed"
-        if all(c.outcome == "not started" for c in self.checks):
+        unwritten = [c for c in self.checks if c.outcome == "not started"]
+        if len(unwritten) == len(self.checks) and not self.blocked_by:
             return "not started"
-        return "failing"
+        return "in progress" if unwritten else "failing"
+
+    @property
+    def first_unwritten(self) -> CheckResult | None:
+        """The first check that stopped at one of this exercise's own stubs."""
+        return next((c for c in self.checks if c.outcome == "not started" and
+                     unwritten_function(c.message)[1] in (None, self.exercise.id)), None)
+
+    @property
+    def blocked_by(self) -> dict[str, str]:
+        """{exercise id: function} of earlier exercises whose stubs this exercise's checks ran into."""
+        found = {}
+        for c in self.checks:
+            function, exercise_id = unwritten_function(c.message) if c.outcome == "not started" else (None, None)
+            if exercise_id not in (None, self.exercise.id):
+                found.setdefault(exercise_id, function)
+        return found
 
     @property
     def score(self) -> float:
@@ -63,7 +83,25 @@ class ExerciseResult:
 
     @property
     def first_failure(self) -> CheckResult | None:
-        return next((c for c in self.checks if c.outcome == "failed"), None)
+        """The failure to show first: one whose check recognised the likely mistake, else the first in order
+        (a one-sided difference fails the comparison with the reference, but only its own check names it)."""
+        failed = [c for c in self.checks if c.outcome == "failed"]
+        return next((c for c in failed if "likely mistake:" in c.message), failed[0] if failed else None)
+
+    @property
+    def hint(self) -> tuple[str | None, str]:
+        """(function, hint): the hint for the function the shown failure is about (see Exercise.hint_for)."""
+        shown = self.first_failure or self.first_unwritten
+        return self.exercise.hint_for(shown.name if shown else "")
+
+
+_UNWRITTEN = re.compile(r"(\w+) is not written yet \(exercise '([\w-]+)'")
+
+
+def unwritten_function(message: str) -> tuple[str | None, str | None]:
+    """(function, exercise id) named by a stub's NotImplementedError message, or (None, None)."""
+    found = _UNWRITTEN.search(message)
+    return (found[1], found[2]) if found else (None, None)
 
 
 # ---------------------------------------------------------------- wording a check's verdict (used in the child)

@@ -59,8 +59,51 @@ def test_failing_exercise_shows_message_hint_and_seed(tmp_path):
     target.write_text(target.read_text().replace("return float(-np.mean(log_probs", "return float(-np.sum(log_probs"))
     result = cli("check", "--exercise", "probability", "--impl", tree, "--seed", "7")
     assert result.returncode == 1
-    assert "failing" in result.stdout and "likely mistake" in result.stdout and "hint:" in result.stdout
-    assert "seed=7" in result.stdout
+    assert "failing" in result.stdout and "likely mistake" in result.stdout and "seed=7" in result.stdout
+    # the hint is cross_entropy's (the failing function's), not the exercise's first, which is softmax's
+    hints = catalog.load().exercise("probability").hints
+    hint_line = next(line for line in result.stdout.splitlines() if "hint" in line and "(more:" in line)
+    assert "hint (cross_entropy):" in hint_line and hints[0] not in hint_line and "cross-entropy" in hint_line
+
+
+def test_partly_written_exercise_is_in_progress_and_names_what_is_missing(tmp_path):
+    """cross_entropy left as its stub: 'in progress', the unwritten function named, its hint shown."""
+    tree = copy_solutions(tmp_path / "tree")
+    target = tree / "phase00_math" / "probability.py"
+    source = target.read_text()
+    start = source.index("# BEGIN SOLUTION", source.index("def cross_entropy"))
+    end = source.index("# END SOLUTION", start) + len("# END SOLUTION")
+    target.write_text(source[:start] + "raise NotImplementedError("
+                      f"{stubs.not_written_message('cross_entropy', 'probability')!r})" + source[end:])
+    result = cli("check", "--exercise", "probability", "--impl", tree)
+    assert result.returncode == 1
+    row = next(line for line in result.stdout.splitlines() if "probability" in line and "checks" in line)
+    assert "in progress" in row, result.stdout
+    assert "in progress: cross_entropy is not written yet" in result.stdout and "hint (cross_entropy):" in result.stdout
+
+
+def test_waiting_on_an_earlier_exercise_is_named(tmp_path):
+    """softmax (phase 0) left as its stub: phase 4's attention says it waits on it, in check and in compare."""
+    tree = copy_solutions(tmp_path / "tree")
+    target = tree / "phase00_math" / "probability.py"
+    source = target.read_text()
+    start = source.index("# BEGIN SOLUTION", source.index("def softmax"))
+    end = source.index("# END SOLUTION", start) + len("# END SOLUTION")
+    target.write_text(source[:start] + "raise NotImplementedError("
+                      f"{stubs.not_written_message('softmax', 'probability')!r})" + source[end:])
+    result = cli("check", "--exercise", "scaled_dot_product_attention", "--impl", tree)
+    assert result.returncode == 1 and "in progress" in result.stdout, result.stdout
+    assert "waiting on: softmax (exercise probability) is not started" in result.stdout, result.stdout
+    compared = cli("compare", "scaled_dot_product_attention", "--impl", tree)
+    assert "waiting on softmax (exercise probability)" in compared.stdout, compared.stdout
+
+
+def test_compare_names_each_output():
+    result = cli("compare", "scaled_dot_product_attention", "--impl", "solutions")
+    assert result.returncode == 0, result.stdout + result.stderr
+    for name in ("out", "weights", "dq", "dk", "dv"):
+        assert f"-> {name} " in result.stdout, result.stdout
+    assert "output 0" not in result.stdout
 
 
 def test_learner_syntax_error_is_reported_not_raised(tmp_path):
