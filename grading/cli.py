@@ -257,8 +257,9 @@ def cmd_stubs(args) -> int:
         return 1 if diffs else 0
     if stubs.EXERCISES.exists() and not args.force and args.phase is None:
         raise UsageError("exercises/ exists and may hold your work; use `make reset ex=ID` for one exercise, or --force")
-    written = stubs.generate(phase_dir=catalog.load().phase(args.phase).dir if args.phase is not None else None)
-    print(f"wrote {len(written)} files under exercises/")
+    written, saved = stubs.regenerate(catalog.load().phase(args.phase).dir if args.phase is not None else None)
+    print(f"wrote {len(written)} files under exercises/" +
+          (f"; your changed files are saved at {saved.relative_to(ROOT)}" if saved else ""))
     return 0
 
 

@@ -66,6 +66,20 @@ def test_failing_exercise_shows_message_hint_and_seed(tmp_path):
     assert "hint (cross_entropy):" in hint_line and hints[0] not in hint_line and "cross-entropy" in hint_line
 
 
+def test_the_failure_shown_is_the_one_that_names_the_mistake(tmp_path):
+    """A one-sided difference first fails the comparison with the reference (a small error that reads like a
+    tolerance quibble); the report shows instead the check that recognises it."""
+    tree = copy_solutions(tmp_path / "tree")
+    target = tree / "phase00_math" / "calculus.py"
+    source = target.read_text()
+    planted = source.replace("x[i] = original - eps\n", "x[i] = original\n").replace("/ (2 * eps)", "/ eps")
+    assert planted != source
+    target.write_text(planted)
+    result = cli("check", "--exercise", "numerical_gradient", "--impl", tree)
+    assert result.returncode == 1
+    assert "likely mistake: a one-sided difference" in result.stdout, result.stdout
+
+
 def test_partly_written_exercise_is_in_progress_and_names_what_is_missing(tmp_path):
     """cross_entropy left as its stub: 'in progress', the unwritten function named, its hint shown."""
     tree = copy_solutions(tmp_path / "tree")
