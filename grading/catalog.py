@@ -54,19 +54,20 @@ class Exercise:
     def check_file(self) -> Path:
         return ROOT / "checks" / self.phase_dir / f"test_{self.id}.py"
 
-    def hint_for(self, check_name: str) -> tuple[str | None, str]:
-        """(function, hint) for a failed check: the function of this exercise the check is named after (the
-        longest such name: "log softmax matches reference" is log_softmax's, not softmax's) and the first hint
-        stage that names it; the first stage when the check names no function or no stage names it."""
+    def function_checked_by(self, check_name: str) -> str | None:
+        """The function of this exercise a check is named after: the longest name that fits
+        ("log softmax matches reference" is log_softmax's, not softmax's)."""
         words = check_name.replace("_", " ")
         named = [f for f in functions_of(self) if re.search(rf"\b{re.escape(f.replace('_', ' '))}\b", words)]
-        function = max(named, key=len, default=None)
-        if function is None:
-            return None, self.hints[0]
-        for hint in self.hints:
+        return max(named, key=len, default=None)
+
+    def hint_for(self, function: str | None) -> tuple[str | None, str]:
+        """(function, hint): the first hint stage that names the function (cross-entropy's for cross_entropy);
+        (None, the first stage) when no stage names it."""
+        for hint in self.hints if function else ():
             if re.search(rf"(?<![\w-]){re.escape(function)}(?![\w-])", re.sub(r"(?<=[a-z])-(?=[a-z])", "_", hint)):
                 return function, hint
-        return function, self.hints[0]
+        return None, self.hints[0]
 
 
 @lru_cache(maxsize=None)

@@ -91,8 +91,10 @@ class ExerciseResult:
     @property
     def hint(self) -> tuple[str | None, str]:
         """(function, hint): the hint for the function the shown failure is about (see Exercise.hint_for)."""
-        shown = self.first_failure or self.first_unwritten
-        return self.exercise.hint_for(shown.name if shown else "")
+        if self.first_failure:
+            return self.exercise.hint_for(self.exercise.function_checked_by(self.first_failure.name))
+        unwritten = self.first_unwritten
+        return self.exercise.hint_for(unwritten_function(unwritten.message)[0] if unwritten else None)
 
 
 _UNWRITTEN = re.compile(r"(\w+) is not written yet \(exercise '([\w-]+)'")
