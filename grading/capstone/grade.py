@@ -261,6 +261,11 @@ def grade(run: str | None = None, device: str | None = None) -> dict:
         if not isinstance(ckpt, dict):
             ckpt = None
     if ckpt is not None:
+        from solutions.phase08_training_gpt.trainer import CHECKPOINT_KEYS  # the one contract: trainer, checks, grader
+
+        missing = [key for key in CHECKPOINT_KEYS if key not in ckpt]
+        check("checkpoint keys", not missing, "the checkpoint holds every key of the trainer's CHECKPOINT_KEYS"
+              if not missing else f"the checkpoint lacks {', '.join(missing)} (the trainer's CHECKPOINT_KEYS)")
         nonce = ckpt.get("nonce")
         check("nonce", bool(record.get("nonce")) and nonce == record.get("nonce"),
               "the checkpoint carries this run's nonce" if nonce == record.get("nonce") else
