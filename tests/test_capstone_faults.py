@@ -198,6 +198,19 @@ def test_a_zero_byte_checkpoint_fails_in_one_line(tiny, honest_run):
     assert "empty (0 bytes)" in next(c["detail"] for c in data["checks"] if c["name"] == "weights-only load")
 
 
+def test_a_checkpoint_without_a_contract_key_fails_naming_it(tiny, honest_run):
+    """The grader reads the trainer's CHECKPOINT_KEYS, the constant the phase 8 checks and the reference use."""
+    import torch
+
+    folder = tiny.copy(honest_run, "no-sampler")
+    ckpt = torch.load(folder / "ckpt.pt", map_location="cpu", weights_only=True)
+    del ckpt["sampler"]
+    torch.save(ckpt, folder / "ckpt.pt")
+    data = grade(folder)
+    assert "checkpoint keys" in failed(data), data["checks"]
+    assert "lacks sampler" in next(c["detail"] for c in data["checks"] if c["name"] == "checkpoint keys")
+
+
 def test_a_corrupt_config_fails_the_grade(tiny, honest_run):
     folder = tiny.copy(honest_run, "config")
     (folder / "config.json").write_text("{ garbled")
