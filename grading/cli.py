@@ -234,10 +234,14 @@ def cmd_hint(args) -> int:
 def cmd_compare(args) -> int:
     import random
 
+    from grading import replay
     from grading.compare import compare
 
     exercise = find_exercise(args.exercise)
-    seed = random.randrange(2**31) if args.seed is None else args.seed
+    release = replay.release()
+    if release is not None and args.seed not in (None, release["seed"]):
+        raise UsageError(f"a release compares on the inputs its snapshots were recorded with (seed {release['seed']}); drop --seed")
+    seed = release["seed"] if release else random.randrange(2**31) if args.seed is None else args.seed
     rows = compare(exercise, args.impl, seed)
     width = max(len(call) for call, _ in rows)
     print(f"{exercise.id}: {args.impl} against the reference (seed {seed})")
@@ -269,6 +273,31 @@ def cmd_reset(args) -> int:
     dest, backup = stubs.reset(find_exercise(args.exercise))
     print(f"reset {dest.relative_to(ROOT)}" + (f"; your previous file is saved at {backup.relative_to(ROOT)}" if backup else ""))
     return 0
+
+
+def cmd_release(args) -> int:
+    from grading import release
+
+    made = release.build(Path(args.out), args.phase, args.seed)
+    print(f"wrote a learner's release of phases {', '.join(map(str, made['phases']))} to {args.out}: "
+          f"{made['files']} files, no solutions/, {made['snapshots']} snapshots of the reference's answers "
+          f"({made['snapshot_bytes'] / 1e6:.1f} MB, seed {made['seed']}); grade their copies here with "
+          f"python -m grading grade --impl THEIR_COPY/exercises")
+    return 0
+
+
+# Verbs that need solutions/: in a learner's release they name where they run instead.
+TEACHER_ONLY = {"grade", "grade-all", "gradescope", "stubs", "reset", "capstone-grade", "bench", "release"}
+
+
+def _refuse_in_release(verb: str):
+    from grading import release, replay
+
+    if verb in TEACHER_ONLY and replay.release() is not None:
+        if verb == "grade":
+            raise UsageError(release.teacher_line())
+        raise UsageError(f"`{verb}` needs solutions/, which a learner's release does not have: it runs on the "
+                         f"teacher's copy")
 
 
 def cmd_docs(args) -> int:
@@ -422,6 +451,12 @@ def build_parser() -> Parser:
     gradescope_options(p, "after_published")
     p.set_defaults(run=cmd_gradescope)
 
+    p = verbs.add_parser("release", help="a learner's copy for a class: no solutions/, local checks on snapshots")
+    p.add_argument("out", help="a new (or empty) folder for it")
+    p.add_argument("--phase", action="append", help=f"only these phases (repeat, or N,M): {phases}")
+    p.add_argument("--seed", type=int, default=20_160_105, help="the inputs its snapshots are recorded with")
+    p.set_defaults(run=cmd_release)
+
     p = verbs.add_parser("progress", help="every phase: done, in progress, not started, points, minutes left")
     p.add_argument("--impl", default="exercises", help="exercises (default) | solutions | PATH to a tree like exercises/")
     p.set_defaults(run=cmd_progress)
@@ -517,6 +552,7 @@ def main(argv=None) -> int:
             signal.signal(signum, _stop_on_signal)
     try:
         args = parse(sys.argv[1:] if argv is None else list(argv))
+        _refuse_in_release(args.verb)
         return args.run(args)
     except UsageError as err:
         print(f"error: {err}", file=sys.stderr)

@@ -10,7 +10,7 @@ import textwrap
 
 import numpy as np
 
-from grading import UsageError, catalog
+from grading import UsageError, catalog, replay
 from grading.trees import ImportFailure, Tree
 from grading.diff import largest_error, mismatch
 
@@ -62,10 +62,11 @@ def compare(exercise: catalog.Exercise, impl: str, seed: int) -> list[tuple[str,
     return rows if not cause else [*rows, ("(the comparison)", cause)]
 
 
-def rows(exercise: catalog.Exercise, impl: str, seed: int) -> list[tuple[str, str]]:
-    """In the child: each comparison input through the reference, then through a copy for the learner."""
+def rows(exercise: catalog.Exercise, impl: str, seed: int, reference=None) -> list[tuple[str, str]]:
+    """In the child: each comparison input through the reference, then through a copy for the learner.
+    reference: the tree to ask (default solutions/; in a learner's release, its snapshots, see grading/replay.py)."""
     make_cases = _cases(exercise)
-    learner, reference = Tree(impl), Tree("solutions")
+    learner, reference = Tree(impl), reference or _reference(exercise)
     try:
         mine = learner.load(exercise.dotted)
     except ImportFailure as err:
@@ -73,7 +74,11 @@ def rows(exercise: catalog.Exercise, impl: str, seed: int) -> list[tuple[str, st
     ref = reference.load(exercise.dotted)
     rows = []
     for call, name, args, kwargs in make_cases(np.random.default_rng(seed)):
-        expected = getattr(ref, name)(*copy.deepcopy(args), **copy.deepcopy(kwargs))
+        try:
+            expected = getattr(ref, name)(*copy.deepcopy(args), **copy.deepcopy(kwargs))
+        except replay.NeedsTeacher as err:
+            rows.append((call, str(err)))
+            continue
         try:
             got = getattr(mine, name)(*copy.deepcopy(args), **copy.deepcopy(kwargs))
         except NotImplementedError as err:
@@ -93,6 +98,17 @@ def rows(exercise: catalog.Exercise, impl: str, seed: int) -> list[tuple[str, st
         for (path, g), (_, e) in zip(got_parts, expected_parts):
             rows.append((call if not path else f"{call} -> {_label(path, names)}", divergence(g, e)))
     return rows
+
+
+def _reference(exercise: catalog.Exercise):
+    if replay.release() is None:
+        return Tree("solutions")
+    snapshot = replay.Snapshot.load(replay.snapshot_file(exercise.phase_dir, exercise.id))
+
+    def needs_teacher(reason: str):
+        raise replay.NeedsTeacher(f"needs the teacher's copy: {reason}")
+
+    return replay.ReplayTree(snapshot, needs_teacher)
 
 
 def _not_started(message: str, exercise_id: str) -> str:

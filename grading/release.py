@@ -1,0 +1,149 @@
+"""`python -m grading release OUT`: the learner's copy a class hands out.
+
+OUT gets the workbook without solutions/ (and without tests/, whose planted mistakes are edits of the
+solutions), exercises/ freshly generated as stubs, and the reference's answers to every check recorded as
+snapshots (grading/replay.py): the release's `make check` runs each check against them, and a check that
+needs the reference itself says so and is graded on the teacher's copy, with
+`python -m grading grade --impl THEIR_COPY/exercises` (or grade-all) run here.
+"""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from grading import ROOT, UsageError, catalog, replay, stubs
+
+SEED = 20_160_105  # the release's inputs: every check's seed derives from it, as from --seed
+LEFT_OUT = ("solutions", "tests", "exercises")   # tests/mistakes holds edits of the solutions
+SKIPPED_PARTS = {"__pycache__", ".git", ".venv", "build", ".backups", ".test-build", ".pytest_cache", "_snapshots"}
+KEPT_HINTS = {"grading/catalog.toml"}  # the catalog's hints may quote a line of a solution: that is their job
+
+
+def _workbook_files() -> list[str]:
+    """The teacher's workbook, as git sees it (tracked, and new files not ignored), or every file if not a clone."""
+    try:
+        listed = subprocess.run(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"], cwd=ROOT,
+                                capture_output=True, check=True).stdout.decode().split("\0")
+    except (OSError, subprocess.CalledProcessError):
+        listed = [str(p.relative_to(ROOT)) for p in ROOT.rglob("*") if p.is_file()]
+    return sorted({f for f in listed if f and (ROOT / f).is_file()})
+
+
+def _shipped(rel: str, phase_dirs: set[str]) -> bool:
+    parts = Path(rel).parts
+    if parts[0] in LEFT_OUT or SKIPPED_PARTS & set(parts) or rel.endswith((".pyc", ".pyo")) or "egg-info" in rel:
+        return False
+    return not (parts[0] == "checks" and len(parts) > 2 and parts[1] not in phase_dirs)
+
+
+def solution_lines() -> set[str]:
+    """The lines inside `# BEGIN SOLUTION` blocks long enough to be telling (not `return x`, not comments)."""
+    found = set()
+    for path in stubs.solution_files():
+        inside = False
+        for line in path.read_text(encoding="utf-8").splitlines():
+            stripped = line.strip()
+            if stripped.startswith(stubs.BEGIN):
+                inside = True
+            elif stripped.startswith(stubs.END):
+                inside = False
+            elif inside and len(stripped) >= 30 and not stripped.startswith("#"):
+                found.add(stripped)
+    return found
+
+
+def leaks(out: Path) -> list[str]:
+    """'path:line' of every line in OUT that is a line of a solution (the catalog's hints excepted)."""
+    lines, found = solution_lines(), []
+    for path in sorted(p for p in out.rglob("*") if p.is_file()):
+        rel = path.relative_to(out).as_posix()
+        if rel in KEPT_HINTS:
+            continue
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (UnicodeDecodeError, OSError):
+            continue
+        found += [f"{rel}:{n}" for n, line in enumerate(text.splitlines(), 1) if line.strip() in lines]
+    return found
+
+
+def _record(out: Path, exercises: list[catalog.Exercise], seed: int):
+    """Every check against solutions/, its reference calls recorded under OUT (pytest in a process of its own)."""
+    files = [str(e.check_file.relative_to(ROOT)) for e in exercises if e.check_file.exists()]
+    command = [sys.executable, "-m", "pytest", *files, "--impl", "solutions", "--seed", str(seed),
+               "--record-snapshots", str(out), "-q", "-p", "no:cacheprovider", "-x"]
+    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True,
+                          env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"})
+    if done.returncode != 0:
+        tail = (done.stdout.strip().splitlines() or ["(no output)"])[-1]
+        raise UsageError(f"the checks do not pass on solutions/ ({tail}); a release records them passing: "
+                         f"run {' '.join(command[1:4])} ... --impl solutions")
+
+
+def _record_compare(out: Path, exercises: list[catalog.Exercise], seed: int):
+    """`compare ID`'s reference answers for the release's seed, into the same snapshots."""
+    from grading import compare
+    from grading.trees import Tree
+
+    for exercise in exercises:
+        if not exercise.check_file.exists() or compare._cases(exercise) is None:
+            continue
+        path = replay.snapshot_file(exercise.phase_dir, exercise.id, out)
+        snapshot = replay.Snapshot.load(path)
+        compare.rows(exercise, "solutions", seed, replay.RecordingTree(Tree("solutions"), snapshot))
+        snapshot.save(path)
+
+
+def build(out: Path, phases: list[str] | None = None, seed: int = SEED) -> dict:
+    """Write the release into OUT (new or empty); returns what it holds."""
+    if replay.release() is not None:
+        raise UsageError("this is a learner's release already; make a release from the teacher's workbook")
+    out = Path(out).expanduser()
+    if out.exists() and (not out.is_dir() or any(out.iterdir())):
+        raise UsageError(f"{out} exists and is not empty; a release goes into a new or empty folder "
+                         f"(nothing is ever written over one)")
+    cat = catalog.load()
+    chosen = [cat.phase(p.strip()) for spec in phases for p in spec.split(",") if p.strip()] if phases else \
+        [p for p in cat.phases if p.exercises]
+    exercises = [e for p in chosen for e in p.exercises]
+    created = not out.exists()
+    try:
+        for rel in _workbook_files():
+            if _shipped(rel, {p.dir for p in chosen}):
+                (out / rel).parent.mkdir(parents=True, exist_ok=True)
+                shutil.copy2(ROOT / rel, out / rel)
+        stubs._write_stubs(out / "exercises", None)
+        _record(out, exercises, seed)
+        _record_compare(out, exercises, seed)
+        found = leaks(out)
+        if found:
+            raise UsageError(f"{found[0]} is a line of a solution (and {len(found) - 1} more); "
+                             f"a release must not show one: remove it there, then release again")
+        info = {"seed": seed, "phases": [p.number for p in chosen], "from": _commit(),
+                "graded_on": "the teacher's copy: python -m grading grade --impl PATH/exercises"}
+        (out / replay.RELEASE_FILE.relative_to(ROOT)).write_text(json.dumps(info, indent=2) + "\n")
+    except BaseException:
+        shutil.rmtree(out) if created else [shutil.rmtree(p) if p.is_dir() else p.unlink() for p in out.iterdir()]
+        raise
+    snapshots = sorted(out.glob("checks/*/_snapshots/*.npz"))
+    return {**info, "files": sum(1 for p in out.rglob("*") if p.is_file()), "snapshots": len(snapshots),
+            "snapshot_bytes": sum(p.stat().st_size for p in snapshots)}
+
+
+def _commit() -> str:
+    try:
+        return subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True,
+                              check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+
+
+def teacher_line() -> str:
+    """What a release says where the full grade is asked for."""
+    return (f"this is a learner's release: the full grade runs on the teacher's copy, with "
+            f"`python -m grading grade --impl {ROOT / 'exercises'}` (or grade-all on a folder of copies) there; "
+            f"here, make check phase=N runs the local checks")
