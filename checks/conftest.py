@@ -5,11 +5,12 @@ test: exercises (default), solutions, or any folder shaped like exercises/ (a le
 """
 import random
 import zlib
+from pathlib import Path
 
 import numpy as np
 import pytest
 
-from grading import UsageError, catalog
+from grading import UsageError, catalog, replay
 from grading.inputs import guarded
 from grading.trees import Tree
 
@@ -18,11 +19,16 @@ def pytest_addoption(parser):
     group = parser.getgroup("workbook")
     group.addoption("--impl", default="exercises", help="exercises | solutions | PATH to a tree like exercises/")
     group.addoption("--seed", type=int, default=None, help="session seed; each check derives its own from it")
+    group.addoption("--record-snapshots", metavar="DIR", default=None,
+                    help="(for `python -m grading release`) record the reference's answers under DIR/checks/")
 
 
 def pytest_configure(config):
     seed = config.getoption("--seed")
     seed = getattr(config, "workerinput", {}).get("workbook_seed", seed)  # a pytest-xdist worker: the session's
+    release = replay.release()
+    if seed is None and release is not None:
+        seed = release["seed"]  # a learner's release replays answers recorded with this seed's inputs
     config.workbook_seed = random.randrange(2**31) if seed is None else seed
 
 
@@ -53,8 +59,35 @@ def impl_tree(request) -> Tree:
 
 
 @pytest.fixture(scope="session")
-def ref_tree() -> Tree:
-    return Tree("solutions")
+def snapshots(request) -> dict:
+    """(phase dir, exercise id) -> the replay.Snapshot of that exercise's checks: being recorded (the release
+    verb, in the teacher's copy), or replayed (in a learner's release). Recorded ones are written at the end."""
+    store = {}
+    yield store
+    out = request.config.getoption("--record-snapshots")
+    if out:
+        for (phase_dir, exercise_id), snapshot in store.items():
+            snapshot.save(replay.snapshot_file(phase_dir, exercise_id, Path(out)))
+
+
+@pytest.fixture
+def ref_tree(request, exercise, snapshots):
+    """The reference tree: solutions/; in a learner's release (no solutions/), its recorded answers (a check
+    whose answers were not recorded is skipped there, to be graded on the teacher's copy)."""
+    recording = request.config.getoption("--record-snapshots")
+    if not recording and replay.release() is None:
+        return Tree("solutions")
+    key = (exercise.phase_dir, exercise.id)
+    if key not in snapshots:
+        snapshots[key] = replay.Snapshot() if recording else replay.Snapshot.load(replay.snapshot_file(*key))
+    if recording:
+        return replay.RecordingTree(Tree("solutions"), snapshots[key])
+
+    def needs_teacher(reason: str):
+        request.node.workbook_deferred = getattr(request.node, "workbook_deferred", None) or reason
+        raise replay.NeedsTeacher(f"needs the teacher's copy: {reason}")
+
+    return replay.ReplayTree(snapshots[key], needs_teacher)
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from grading import ROOT, UsageError
 
-SUFFIXES = {".py", ".toml", ".json"}
+SUFFIXES = {".py", ".toml", ".json", ".npz"}  # .npz: a release's recorded reference answers
 
 
 class IntegrityError(UsageError):

@@ -40,8 +40,9 @@ def _shipped(rel: str, phase_dirs: set[str]) -> bool:
     return not (parts[0] == "checks" and len(parts) > 2 and parts[1] not in phase_dirs)
 
 
-def solution_lines() -> set[str]:
-    """The lines inside `# BEGIN SOLUTION` blocks long enough to be telling (not `return x`, not comments)."""
+def solution_only_lines() -> set[str]:
+    """The lines inside `# BEGIN SOLUTION` blocks (long enough to be telling, not comments) that no file a
+    learner of this workbook sees anyway (checks, notes, stubs, the engine) contains."""
     found = set()
     for path in stubs.solution_files():
         inside = False
@@ -53,21 +54,34 @@ def solution_lines() -> set[str]:
                 inside = False
             elif inside and len(stripped) >= 30 and not stripped.startswith("#"):
                 found.add(stripped)
-    return found
+    cat = catalog.load()
+    seen = [stubs.stub_for(path, cat) for path in stubs.solution_files()]
+    seen += [_text(ROOT / rel) for rel in _workbook_files() if _shipped(rel, {p.dir for p in cat.phases})]
+    return found - {line.strip() for text in seen for line in text.splitlines()}
+
+
+def _text(path: Path) -> str:
+    """A file's text; for a snapshot, its index and its string arrays; '' for other binary files."""
+    if path.suffix == ".npz":
+        snapshot = replay.Snapshot.load(path)
+        strings = [a for a in snapshot.arrays.stored.values() if a.dtype.kind in "US"]
+        return "\n".join([json.dumps(snapshot.index, indent=0), *(str(v) for a in strings for v in a.ravel())])
+    try:
+        return path.read_text(encoding="utf-8")
+    except (UnicodeDecodeError, OSError):
+        return ""
 
 
 def leaks(out: Path) -> list[str]:
-    """'path:line' of every line in OUT that is a line of a solution (the catalog's hints excepted)."""
-    lines, found = solution_lines(), []
+    """'path:line' of every line in OUT that is a solution-only line (the catalog's hints excepted), and every
+    compiled file (bytecode holds the code it was compiled from)."""
+    lines, found = solution_only_lines(), []
     for path in sorted(p for p in out.rglob("*") if p.is_file()):
         rel = path.relative_to(out).as_posix()
-        if rel in KEPT_HINTS:
-            continue
-        try:
-            text = path.read_text(encoding="utf-8")
-        except (UnicodeDecodeError, OSError):
-            continue
-        found += [f"{rel}:{n}" for n, line in enumerate(text.splitlines(), 1) if line.strip() in lines]
+        if path.suffix in (".pyc", ".pyo") or "__pycache__" in path.parts or rel.startswith("solutions/"):
+            found.append(f"{rel}:1")
+        elif rel not in KEPT_HINTS:
+            found += [f"{rel}:{n}" for n, line in enumerate(_text(path).splitlines(), 1) if line.strip() in lines]
     return found
 
 

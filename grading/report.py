@@ -14,7 +14,7 @@ from grading.runner import ExerciseResult
 
 console = Console(highlight=False, soft_wrap=True)
 MARK = {"passed": "[green]✓[/]", "failing": "[red]✗[/]", "in progress": "[yellow]◐[/]", "not started": "[dim]·[/]",
-        "no checks": "[yellow]?[/]", "not checked": "[dim]·[/]"}
+        "no checks": "[yellow]?[/]", "not checked": "[dim]·[/]", "teacher's copy": "[blue]T[/]"}
 STATUSES = ("passed", "failing", "in progress", "not started")
 # Gradescope's documented settings (https://gradescope-autograders.readthedocs.io/en/latest/specs/)
 VISIBILITIES = ("visible", "hidden", "after_due_date", "after_published")
@@ -31,7 +31,8 @@ def phase_report(title: str, results: list[ExerciseResult], impl: str, seed: int
     for r in results:
         ex = r.exercise
         console.print(f" {MARK[r.status]} {ex.id:<26} {r.score:>5g}/{ex.points:<3} {r.status:<12}"
-                      f" [dim]{r.passed}/{len(r.checks)} checks[/]")
+                      f" [dim]{r.passed}/{len(r.checks)} checks[/]"
+                      + (f" [blue]+{len(r.deferred)} on the teacher's copy[/]" if r.deferred else ""))
         failure = r.first_failure
         if failure:
             for shown in [c for c in r.checks if c.outcome == "failed"] if verbose else [failure]:
@@ -59,6 +60,11 @@ def phase_report(title: str, results: list[ExerciseResult], impl: str, seed: int
     score = sum(r.score for r in results)
     total = sum(r.exercise.points for r in results)
     console.print(f"[bold]{done} of {len(results)} exercises passed, {score:g}/{total} points.[/]")
+    deferred = sum(len(r.deferred) for r in results)
+    if deferred:
+        here = sum(len(r.checks) for r in results)
+        console.print(f"[blue]{here} of {here + deferred} checks ran here, on the release's recorded reference "
+                      f"answers; {deferred} need the reference itself and are graded on the teacher's copy.[/]")
 
 
 def _print_output(output: str, lines: int = 6):

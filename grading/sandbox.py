@@ -27,6 +27,7 @@ from grading import ROOT
 
 PROTECTED = tuple(str(ROOT / d) + os.sep for d in ("checks", "solutions", "grading", "tests", "data"))
 SOLUTIONS = str(ROOT / "solutions") + os.sep
+CHECKS = str(ROOT / "checks") + os.sep
 FORBIDDEN_IMPORTS = {"solutions", "checks", "grading", "tests", "exercises"}
 WRITE_FLAGS = os.O_WRONLY | os.O_RDWR | os.O_APPEND | os.O_CREAT | os.O_TRUNC
 PATH_EVENTS = {"os.remove", "os.rmdir", "os.mkdir", "os.truncate", "os.chmod", "os.chown", "os.utime",
@@ -49,6 +50,11 @@ def _real(path) -> str | None:
 def _protected(path) -> bool:
     real = _real(path)
     return real is not None and (real + os.sep).startswith(PROTECTED)
+
+
+def _reference(real: str) -> bool:
+    """solutions/, or a release's recorded answers (checks/<phase>/_snapshots/)."""
+    return real.startswith(SOLUTIONS) or (real.startswith(CHECKS) and f"{os.sep}_snapshots{os.sep}" in real)
 
 
 def _learner_on_stack(tree: str) -> bool:
@@ -75,7 +81,7 @@ def install_guards(tree: Path, learner_package: str):
                 raise Refused(f"a check run may not write {_real(path)} (checks/, solutions/ and the engine are read-only)")
             if guard_reads and not writing and isinstance(path, (str, bytes, os.PathLike)):
                 real = _real(path)
-                if real and real.startswith(SOLUTIONS) and _learner_on_stack(tree_prefix):
+                if real and _reference(real) and _learner_on_stack(tree_prefix):
                     raise Refused(f"learner code may not read the reference solutions ({os.path.relpath(real, ROOT)})")
         elif event in PATH_EVENTS and args and _protected(args[0]):
             raise Refused(f"a check run may not change {_real(args[0])} ({event})")
