@@ -13,7 +13,7 @@ TORCH_INDEX ?= $(word 2,$(SAVED))
 ARGS = $(if $(phase),--phase $(phase)) $(if $(ex),--exercise $(ex)) $(if $(impl),--impl $(impl)) $(if $(seed),--seed $(seed)) $(if $(verbose),--verbose)
 
 .PHONY: setup check grade hint compare stubs reset doctor test capstone capstone-grade bench prepare notebooks \
-	progress next watch FORCE
+	progress next watch blog FORCE
 
 setup: $(STAMP)
 
@@ -83,6 +83,9 @@ capstone-grade: $(STAMP)
 
 bench: $(STAMP)
 	@$(PY) -m grading bench $(if $(impl),--impl $(impl)) $(if $(device),--device $(device))
+
+blog: $(STAMP)
+	@$(PY) -m grading blog $(if $(impl),--impl $(impl)) $(if $(run),--run $(run))
 
 prepare: $(if $(filter hf:%,$(source)),$(VENV)/.hf-data,$(STAMP))
 	@$(PY) -m data.prepare $(if $(source),$(source),shakespeare)

@@ -382,6 +382,12 @@ def cmd_bench(args) -> int:
     return training_throughput.run(args.impl, args.device, args.config, args.steps, args.threads)
 
 
+def cmd_blog(args) -> int:
+    from grading import blog
+
+    return blog.build(args.impl, args.out, args.run)
+
+
 def _extra(args):
     return Path(args.extra_checks) if getattr(args, "extra_checks", None) else None
 
@@ -518,6 +524,12 @@ def build_parser() -> Parser:
     p.add_argument("--steps", type=int, default=10, help="timed optimiser steps per model and round")
     p.add_argument("--threads", type=int, help="CPU threads (default: torch's, one per core)")
     p.set_defaults(run=cmd_bench)
+
+    p = verbs.add_parser("blog", help="a small site of your results written up (build/blog/), from notes/blog/")
+    p.add_argument("--impl", default="exercises", help="whose figures: exercises | solutions | PATH to a tree like exercises/")
+    p.add_argument("--run", help="the capstone run to write about (default: the newest graded one)")
+    p.add_argument("--out", help="the site's folder (default: build/blog)")
+    p.set_defaults(run=cmd_blog)
 
     verbs.add_parser("list", help="the catalog").set_defaults(run=cmd_list)
     verbs.add_parser("notebooks", help="one Jupyter notebook per phase under build/notebooks/").set_defaults(
