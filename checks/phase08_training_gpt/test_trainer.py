@@ -179,3 +179,56 @@ def test_stops_at_max_cpu_seconds(impl, data_dir, tmp_path):
            mistake="stop when time.process_time() >= config.max_cpu_seconds, as you stop at max_seconds")
     ckpt = torch.load(out / "ckpt.pt", weights_only=True)
     expect(ckpt["step"] == summary["step"], "a run stopped by max_cpu_seconds must still write its final checkpoint")
+
+
+class SyncCounter:
+    """Counts the ways Python asks a tensor for a host value: .item(), .tolist(), float(), int(), bool(), .cpu(),
+    .numpy() (and f"{t}" and math.isfinite(t), which go through them). On a GPU each waits for the queued work."""
+    METHODS = ("item", "tolist", "__float__", "__int__", "__bool__", "cpu", "numpy")
+
+    def __init__(self, monkeypatch):
+        self.count, self.paused = 0, False
+        for name in self.METHODS:
+            monkeypatch.setattr(torch.Tensor, name, self._counting(getattr(torch.Tensor, name)))
+
+    def _counting(self, method):
+        def counted(tensor, *args, **kwargs):
+            if not self.paused:
+                self.count += 1
+            return method(tensor, *args, **kwargs)
+        return counted
+
+    def pausing(self, fn):
+        """fn, with what it does not counted (the evaluation, which is a separate exercise)."""
+        def paused(*args, **kwargs):
+            self.paused = True
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                self.paused = False
+        return paused
+
+
+def test_one_host_sync_per_log_interval(impl, ref, data_dir, tmp_path, monkeypatch):
+    """30 steps with log_interval=10: the loop asks the device for numbers 3 times (once per interval), not 30;
+    every step still gets its log line, with the loss the reference trainer logs."""
+    for name in PARTS:
+        if hasattr(impl, name) and hasattr(ref, name):
+            monkeypatch.setattr(impl, name, getattr(ref, name))
+    settings = dict(max_steps=30, log_interval=10, eval_interval=1000, grad_accum_steps=2)
+    ref.train(config(ref, data_dir, tmp_path / "reference", **settings))
+    counter = SyncCounter(monkeypatch)
+    monkeypatch.setattr(impl, "evaluate", counter.pausing(ref.evaluate))
+    impl.train(config(impl, data_dir, tmp_path / "yours", **settings))
+    syncs = counter.count
+    monkeypatch.undo()
+    expected, _ = read_log(tmp_path / "reference")
+    got, _ = read_log(tmp_path / "yours")
+    expect([r["step"] for r in got] == list(range(1, 31)), f"log.jsonl has training lines for steps "
+           f"{[r['step'] for r in got][:12]}..., expected one line for each of the steps 1..30")
+    assert_close([r["loss"] for r in got], [r["loss"] for r in expected], "the logged losses of steps 1..30 against "
+                 "the reference trainer", rtol=1e-5)
+    expect(syncs <= 3, f"train() asked tensors for host values {syncs} times in 30 steps with log_interval=10 "
+           f"(.item(), .tolist(), float(), bool(), .cpu(), ...); expected at most 3, one per log interval",
+           mistake="keep each step's loss as a tensor and fetch them together every log_interval steps: "
+                   "torch.stack(losses).tolist()")

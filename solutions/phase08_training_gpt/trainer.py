@@ -5,10 +5,25 @@
                       n_layer=4, n_head=4, n_embd=128, block_size=64, batch_size=12, max_steps=2000))
 
 Each optimiser step: set the learning rate from the schedule, accumulate gradients over grad_accum_steps
-micro-batches (under bf16 autocast where the device has it), clip the global gradient norm, step AdamW,
-log one JSON line. Every eval_interval steps and at the end: the validation loss over a fixed set of
-batches, and an atomic checkpoint. The run stops at max_steps, after max_seconds of wall time, or after
-max_cpu_seconds of this process's CPU time (time.process_time: every thread's), whichever comes first.
+micro-batches (under bf16 autocast where the device has it), clip the global gradient norm, step AdamW.
+The step's loss stays on the device; every log_interval steps ONE host sync fetches the losses of those steps
+and writes their JSON lines (a GPU runs ahead of the Python that feeds it until something asks for a number:
+a .item() every step makes it wait every step). Every eval_interval steps and at the end: the validation
+loss over a fixed set of batches, and an atomic checkpoint. The run stops at max_steps, after max_seconds of
+wall time, or after max_cpu_seconds of this process's CPU time (time.process_time: every thread's),
+whichever comes first.
+
+The fast path is given (below TrainConfig): start_runtime picks the device and dtype, turns on TF32 matmuls on
+CUDA only and, under torchrun, joins the process group; build_model pads the vocabulary to a multiple of
+vocab_multiple (50257 -> 50304 at 64: the head's matmul in whole tiles) behind PaddedVocab, which cuts the
+pad columns off the logits and the pad rows off the checkpoint; compile_model applies torch.compile where
+config.compile says; Runtime.batch copies a batch pinned and non-blocking to CUDA.
+
+Many processes: `torchrun --nproc_per_node N` (what `make capstone nproc=N` runs) starts N copies of the
+trainer. Every process draws the same global batch and keeps its own 1/N of the rows (Runtime.shard), the
+model is wrapped in DistributedDataParallel, which averages the gradients, so each step equals one process's
+step on the whole batch; all but the last micro-batch run under no_sync (one all-reduce a step, not one per
+micro-batch). Only rank 0 writes the log and the checkpoint.
 
 Files in out_dir: ckpt.pt (torch.load(..., weights_only=True) reads it; its keys: CHECKPOINT_KEYS below) and
 log.jsonl, one JSON object a line:
@@ -19,13 +34,19 @@ BatchSampler(train shards, batch_size, block_size, config.seed), the validation 
 """
 from __future__ import annotations
 
+import itertools
 import json
 import math
+import os
 import time
-from dataclasses import asdict, dataclass, fields
+from contextlib import ExitStack
+from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
 
 import torch
+import torch.distributed as dist
+import torch.nn.functional as F
+from torch.nn.parallel import DistributedDataParallel
 
 from ..phase07_gpt_architecture.device import pick_device
 from ..phase07_gpt_architecture.model import GPT, GPTConfig
@@ -75,7 +96,7 @@ class TrainConfig:
     eval_batches: int = 20
     device: str = "auto"
     dtype: str = "auto"           # auto: bf16 autocast on cuda/mps where supported, fp32 on cpu
-    compile: bool = False
+    compile: str | bool = "auto"      # auto: inductor on cuda, off on cpu and mps | off | inductor | aot_eager
     seed: int = 1337
     nonce: str = ""
     resume: bool = False
@@ -84,6 +105,8 @@ class TrainConfig:
     variant: str = "gpt2"             # gpt2: phase 7's GPT; llama: phase 9's LLaMA-style GPT (no biases)
     n_kv_head: int | None = None      # llama only: key-value heads (None: n_head // 2)
     optimizer: str = "adamw"          # adamw; muon: phase 9's Muon on the hidden matrices, AdamW on the rest
+    log_interval: int = 10            # steps between host syncs; each writes one log line per step since the last
+    vocab_multiple: int = 1           # pad the vocabulary to a multiple of this (64: 50257 -> 50304); 1: no padding
 
     def model_config(self):
         """GPTConfig, or phase 9's LlamaConfig for variant="llama"."""
@@ -94,12 +117,65 @@ class TrainConfig:
                          n_head=self.n_head, n_embd=self.n_embd, dropout=self.dropout, bias=self.bias)
 
 
+def padded_vocab_size(vocab_size: int, multiple: int) -> int:
+    """The smallest multiple of `multiple` that holds vocab_size ids: 50257 at 64 -> 50304."""
+    if multiple < 1:
+        raise ValueError(f"vocab_multiple must be at least 1, got {multiple}")
+    return -(-vocab_size // multiple) * multiple
+
+
+class PaddedVocab(torch.nn.Module):
+    """A GPT built with more vocabulary rows than ids, seen from outside at its real vocab_size.
+
+    forward(idx (B, T), targets) -> (logits (B, T, vocab_size), loss): the pad columns are cut off the logits
+    before the loss, so a pad id never wins an argmax and never gets probability (its row of the head gets no
+    gradient). state_dict() and load_state_dict() hold the real rows only: a checkpoint loads into phase 7's
+    GPT at vocab_size, and a resumed run gets its pad rows back as zeros (they never reach an output).
+    """
+    VOCAB_ROWS = ("transformer.wte.weight", "lm_head.weight")   # tied: one tensor under two names
+
+    def __init__(self, model: torch.nn.Module, vocab_size: int):
+        super().__init__()
+        self.model, self.vocab_size = model, vocab_size
+
+    @property
+    def config(self):
+        return self.model.config
+
+    def forward(self, idx: torch.Tensor, targets: torch.Tensor | None = None):
+        logits = self.model(idx)[0][..., :self.vocab_size]
+        if targets is None:
+            return logits, None
+        return logits, F.cross_entropy(logits.reshape(-1, self.vocab_size), targets.reshape(-1))
+
+    def state_dict(self, *args, **kwargs):
+        state = self.model.state_dict(*args, **kwargs)
+        return {k: v[:self.vocab_size] if k in self.VOCAB_ROWS else v for k, v in state.items()}
+
+    def load_state_dict(self, state, strict: bool = True, assign: bool = False):
+        full = self.model.state_dict()
+        padded = {}
+        for k, v in state.items():
+            if k in self.VOCAB_ROWS and k in full and v.shape[0] < full[k].shape[0]:
+                v = torch.cat([v, v.new_zeros((full[k].shape[0] - v.shape[0], *v.shape[1:]))])
+            padded[k] = v
+        return self.model.load_state_dict(padded, strict=strict, assign=assign)
+
+    def generate(self, idx: torch.Tensor, *args, **kwargs):
+        raise NotImplementedError("generate from the checkpoint in phase 7's GPT (it holds the real vocabulary)")
+
+
 def build_model(config: TrainConfig) -> torch.nn.Module:
-    """Phase 7's GPT, or the model config.variant names (phase 9's variants.build_model)."""
+    """Phase 7's GPT, or the model config.variant names (phase 9's variants.build_model); behind PaddedVocab
+    when config.vocab_multiple pads the vocabulary."""
+    padded = padded_vocab_size(config.vocab_size, config.vocab_multiple)
+    shaped = replace(config, vocab_size=padded)
     if config.variant == "gpt2":
-        return GPT(config.model_config())
-    from ..phase09_modern_developments.variants import build_model as build_variant
-    return build_variant(config)
+        model = GPT(shaped.model_config())
+    else:
+        from ..phase09_modern_developments.variants import build_model as build_variant
+        model = build_variant(shaped)
+    return model if padded == config.vocab_size else PaddedVocab(model, config.vocab_size)
 
 
 def build_optimizer(model: torch.nn.Module, config: TrainConfig):
@@ -113,10 +189,174 @@ def build_optimizer(model: torch.nn.Module, config: TrainConfig):
 
 def flops_per_token_of(model: torch.nn.Module) -> float:
     """model_flops_per_token for phase 7's GPT; phase 9's count for a model without a position table."""
+    if isinstance(model, PaddedVocab):
+        model = model.model                       # the padded head is computed: its FLOPs count
     if isinstance(model, GPT):
         return model_flops_per_token(model)
     from ..phase09_modern_developments.variants import flops_per_token
     return flops_per_token(model)
+
+
+# ---------------------------------------------------------------- the fast path and many processes
+
+COMPILE_CHOICES = ("auto", "off", "inductor", "aot_eager")
+
+
+def compile_backend(choice: str | bool, device_type: str) -> str | None:
+    """torch.compile's backend for config.compile on this device, or None for eager.
+
+    auto: inductor on cuda; eager on cpu (a short run spends more time compiling than it saves) and on mps
+    (Inductor has no MPS backend in most torch releases; aot_eager, which only traces, is the option to measure
+    there). True and False, as older tiers write them, mean inductor and off.
+    """
+    choice = {True: "inductor", False: "off", None: "auto"}.get(choice, choice)
+    if choice not in COMPILE_CHOICES:
+        raise ValueError(f"unknown compile setting {choice!r}; valid: {', '.join(COMPILE_CHOICES)}, true, false")
+    if choice == "auto":
+        return "inductor" if device_type == "cuda" else None
+    return None if choice == "off" else choice
+
+
+def compile_model(model: torch.nn.Module, config: TrainConfig, device_type: str) -> torch.nn.Module:
+    """torch.compile(model) with the backend config.compile names here; the model itself where it names none."""
+    backend = compile_backend(config.compile, device_type)
+    return model if backend is None else torch.compile(model, backend=backend)
+
+
+def fast_matmuls(device_type: str) -> None:
+    """float32 matmuls on TF32 tensor cores (10 mantissa bits in, float32 out), on CUDA only: the flags once gave
+    wrong results on MPS, and on a CPU 'high' precision may mean bf16 passes."""
+    if device_type == "cuda":
+        torch.set_float32_matmul_precision("high")
+        torch.backends.cudnn.allow_tf32 = True
+
+
+def to_device(batch: tuple[torch.Tensor, ...], device: torch.device) -> tuple[torch.Tensor, ...]:
+    """Tensors onto `device`. On CUDA through pinned (page-locked) memory with non_blocking=True, so the copy is
+    queued behind the GPU's work instead of making the host wait for it; a plain .to() elsewhere."""
+    if device.type == "cuda":
+        return tuple(t.pin_memory().to(device, non_blocking=True) for t in batch)
+    return tuple(t.to(device) for t in batch)
+
+
+class RankShard:
+    """A sampler seen by one of `world` processes: every batch's rows rank * b .. (rank + 1) * b - 1, where
+    b = batch_size / world. All processes draw the same batches, so their shards are disjoint and together the
+    whole batch; advancing one advances the sampler (its state_dict is the sampler's)."""
+
+    def __init__(self, sampler: BatchSampler, rank: int, world: int):
+        self.sampler, self.rank, self.world = sampler, rank, world
+
+    def _rows(self, batch):
+        b = batch[0].shape[0] // self.world
+        return tuple(t[self.rank * b:(self.rank + 1) * b] for t in batch)
+
+    def batch_at(self, position: int):
+        return self._rows(self.sampler.batch_at(position))
+
+    def next_batch(self):
+        return self._rows(self.sampler.next_batch())
+
+
+@dataclass
+class Runtime:
+    """Where this process trains: its device and dtype, and its rank among world_size processes (1 unless
+    started by torchrun). `control` is a CPU (gloo) group for decisions the host takes, so they cost no GPU sync."""
+    device: torch.device
+    dtype: torch.dtype
+    rank: int = 0
+    world_size: int = 1
+    control: object = None
+
+    @property
+    def main(self) -> bool:
+        """Rank 0: the one process that writes the log and the checkpoint."""
+        return self.rank == 0
+
+    def autocast(self):
+        return autocast_context(self.device.type, self.dtype)
+
+    def shard(self, sampler: BatchSampler):
+        return sampler if self.world_size == 1 else RankShard(sampler, self.rank, self.world_size)
+
+    def batch(self, batches) -> tuple[torch.Tensor, torch.Tensor]:
+        """The next (x, y) of `batches` (a sampler or its shard) on this process's device."""
+        return to_device(batches.next_batch(), self.device)
+
+    def distribute(self, model: torch.nn.Module) -> torch.nn.Module:
+        """DistributedDataParallel(model) across the processes (it all-reduces the mean gradient in backward); the
+        model itself in one process."""
+        if self.world_size == 1:
+            return model
+        ids = [self.device.index] if self.device.type == "cuda" else None
+        return DistributedDataParallel(model, device_ids=ids, broadcast_buffers=False)
+
+    def forward_contexts(self, model: torch.nn.Module, n: int):
+        """accumulate_gradients' `autocast` for a step of n micro-batches: a fresh context per forward pass, and
+        under DistributedDataParallel model.no_sync() around the first n - 1, so that their backward passes only
+        add into .grad and the last one all-reduces the sum (no_sync acts through the forward pass it wraps)."""
+        calls = itertools.count()
+
+        def context():
+            if self.world_size == 1 or next(calls) == n - 1:
+                return self.autocast()
+            stack = ExitStack()
+            stack.enter_context(model.no_sync())
+            stack.enter_context(self.autocast())
+            return stack
+        return context
+
+    def average(self, t: torch.Tensor) -> torch.Tensor:
+        """The mean of tensor `t` over the processes (an all-reduce on the device; no host sync)."""
+        if self.world_size == 1:
+            return t
+        t = t.clone()
+        dist.all_reduce(t)
+        return t / self.world_size
+
+    def average_number(self, x: float) -> float:
+        """The mean of a Python number over the processes, through the CPU group."""
+        if self.world_size == 1:
+            return x
+        t = torch.tensor([float(x)], dtype=torch.float64)
+        dist.all_reduce(t, group=self.control)
+        return float(t[0]) / self.world_size
+
+    def agree(self, flag: bool) -> bool:
+        """Rank 0's decision, the same in every process (one stops, all stop: else the rest wait forever)."""
+        if self.world_size == 1:
+            return flag
+        t = torch.tensor([int(flag)])
+        dist.broadcast(t, 0, group=self.control)
+        return bool(t[0])
+
+    def close(self) -> None:
+        if self.world_size > 1 and dist.is_initialized():
+            dist.destroy_process_group()
+
+
+def start_runtime(config: TrainConfig) -> Runtime:
+    """The device (pick_device), the dtype (resolve_dtype), TF32 on CUDA, and under torchrun (WORLD_SIZE > 1) the
+    process group: nccl on CUDA (one GPU a process: cuda:LOCAL_RANK), gloo on the CPU. An Apple GPU is one
+    device: several processes there are refused."""
+    device = pick_device(config.device)
+    world = int(os.environ.get("WORLD_SIZE", "1"))
+    rank, control = 0, None
+    if world > 1:
+        if device.type == "mps":
+            raise ValueError(f"{world} processes on one Apple GPU: MPS trains in one process (nproc=1)")
+        if config.batch_size % world:
+            raise ValueError(f"batch_size {config.batch_size} does not split into {world} equal shards; "
+                             f"use a multiple of {world}")
+        rank = int(os.environ["RANK"])
+        if device.type == "cuda":
+            device = torch.device("cuda", int(os.environ["LOCAL_RANK"]))
+            torch.cuda.set_device(device)
+        if not dist.is_initialized():
+            dist.init_process_group("nccl" if device.type == "cuda" else "gloo")
+        control = dist.new_group(backend="gloo") if device.type == "cuda" else dist.group.WORLD
+    fast_matmuls(device.type)
+    return Runtime(device, resolve_dtype(config.dtype, device.type), rank, world, control)
 
 
 def _check_data(config: TrainConfig) -> None:
@@ -136,21 +376,30 @@ def _rewrite_log(path: Path, last_step: int) -> None:
 
 
 def train(config: TrainConfig) -> dict:
-    """Train a GPT as `config` says; returns {"step", "tokens", "best_val_loss", "seconds"}."""
+    """Train a GPT as `config` says; returns {"step", "tokens", "best_val_loss", "seconds"}.
+
+    Use the given pieces: runtime = start_runtime(config) (device, dtype, rank), build_model, build_optimizer,
+    runtime.shard(sampler) and runtime.batch(...) for the batches, compile_model and runtime.distribute for the
+    model that steps, runtime.forward_contexts(...) as accumulate_gradients' autocast. Keep each step's loss
+    on the device and fetch the losses once every config.log_interval steps (and before an evaluation or the
+    end) with one .tolist() of runtime.average(torch.stack(losses)); then write their log lines. Only
+    runtime.main writes files; runtime.agree(...) every stopping decision that reads a clock.
+    """
     # BEGIN SOLUTION
+    runtime = start_runtime(config)
+    device = runtime.device
     out = Path(config.out_dir)
-    out.mkdir(parents=True, exist_ok=True)
     ckpt_path, log_path = out / "ckpt.pt", out / "log.jsonl"
+    if runtime.main:
+        out.mkdir(parents=True, exist_ok=True)
     _check_data(config)
-    device = pick_device(config.device)
-    dtype = resolve_dtype(config.dtype, device.type)
-    autocast = lambda: autocast_context(device.type, dtype)  # noqa: E731 - a fresh context per forward pass
 
     torch.manual_seed(config.seed)
     model = build_model(config).to(device)
     optimizer = build_optimizer(model, config)
     train_batches = BatchSampler(open_shards(config.data_dir, "train"), config.batch_size, config.block_size, config.seed)
     val_batches = BatchSampler(open_shards(config.data_dir, "val"), config.batch_size, config.block_size, VAL_SEED)
+    my_train, my_val = runtime.shard(train_batches), runtime.shard(val_batches)
 
     step, tokens, best_val, val_loss, elapsed_before = 0, 0, math.inf, math.nan, 0.0
     if config.resume and ckpt_path.exists():
@@ -161,81 +410,110 @@ def train(config: TrainConfig) -> dict:
         step, tokens, val_loss = ckpt["step"], ckpt["tokens"], ckpt["val_loss"]
         best_val, elapsed_before = ckpt["best_val_loss"], ckpt["elapsed_s"]
         set_rng_state(ckpt["rng"])
-        _rewrite_log(log_path, step)
-    else:
+        if runtime.main:
+            _rewrite_log(log_path, step)
+    elif runtime.main:
         log_path.write_text("")
-    forward_model = torch.compile(model) if config.compile else model
+    eval_model = compile_model(model, config, device.type)
+    forward_model = runtime.distribute(eval_model)
 
     flops = flops_per_token_of(model)
     peak = peak_flops(device.type, torch.cuda.get_device_name(device) if device.type == "cuda" else device.type)
     tokens_per_step = config.batch_size * config.block_size * config.grad_accum_steps
     start = time.perf_counter()
     elapsed = lambda: elapsed_before + time.perf_counter() - start  # noqa: E731
-    log = log_path.open("a")
+    log = log_path.open("a") if runtime.main else None
+    pending = []                                  # (step, tokens, lr, loss on the device) since the last sync
+    since = time.perf_counter()
 
     def write(record: dict) -> None:
-        log.write(json.dumps(record) + "\n")
-        log.flush()
+        if log is not None:
+            log.write(json.dumps(record) + "\n")
+
+    def flush() -> None:
+        """The one host sync of a log interval: every pending step's loss, averaged over the processes."""
+        nonlocal pending, since
+        if not pending:
+            return
+        losses = runtime.average(torch.stack([p[3] for p in pending])).tolist()
+        now = time.perf_counter()
+        tokens_per_s = tokens_per_step * len(pending) / (now - since)
+        for (s, t, lr, _), loss_value in zip(pending, losses):
+            write(dict(zip(LOG_FIELDS, (s, t, loss_value, lr, round(tokens_per_s, 1),
+                                        round(mfu(tokens_per_s, flops, peak), 5), round(elapsed(), 3)))))
+        if log is not None:
+            log.flush()
+        bar.update(len(pending))
+        bar.set_description(f"loss {losses[-1]:.4f} | {tokens_per_s:,.0f} tok/s", refresh=False)
+        bad = next(((s, v) for (s, *_), v in zip(pending, losses) if not math.isfinite(v)), None)
+        pending, since = [], now
+        if bad is not None:
+            bar.close()
+            if log is not None:
+                log.close()
+            raise FloatingPointError(f"training loss is {bad[1]} at step {bad[0]}; lower lr or check the data")
 
     def checkpoint() -> None:
-        save_checkpoint({
-            "model": model.state_dict(), "model_config": asdict(config.model_config()), "step": step,
-            "tokens": tokens, "val_loss": val_loss, "best_val_loss": best_val, "elapsed_s": elapsed(),
-            "nonce": config.nonce, "optimizer": optimizer.state_dict(), "sampler": train_batches.state_dict(),
-            "rng": rng_state(), "train_config": asdict(config)}, ckpt_path)
+        if runtime.main:
+            save_checkpoint({
+                "model": model.state_dict(), "model_config": asdict(config.model_config()), "step": step,
+                "tokens": tokens, "val_loss": val_loss, "best_val_loss": best_val, "elapsed_s": elapsed(),
+                "nonce": config.nonce, "optimizer": optimizer.state_dict(), "sampler": train_batches.state_dict(),
+                "rng": rng_state(), "train_config": asdict(config)}, ckpt_path)
 
     def validate() -> None:
         nonlocal val_loss, best_val
-        val_loss = evaluate(forward_model, val_batches, config.eval_batches, device, autocast)
+        flush()
+        mine = evaluate(eval_model, my_val, config.eval_batches, device, runtime.autocast)
+        val_loss = runtime.average_number(mine)
         best_val = min(best_val, val_loss)
         write(dict(zip(VAL_LOG_FIELDS, (step, tokens, val_loss, round(elapsed(), 3)))))
-        if bar is not None:
-            bar.set_postfix_str(f"val {val_loss:.4f}", refresh=False)
+        if log is not None:
+            log.flush()
+        bar.set_postfix_str(f"val {val_loss:.4f}", refresh=False)
+
+    def out_of_time() -> bool:
+        return ((config.max_seconds is not None and elapsed() >= config.max_seconds)
+                or (config.max_cpu_seconds is not None and time.process_time() >= config.max_cpu_seconds))
 
     from tqdm import tqdm
-    bar = tqdm(total=config.max_steps, initial=step, unit="step", disable=not config.progress, dynamic_ncols=True)
+    bar = tqdm(total=config.max_steps, initial=step, unit="step", disable=not (config.progress and runtime.main),
+               dynamic_ncols=True)
     model.train()
     evaluated_at = step if config.resume and step > 0 else -1
     while step < config.max_steps:
-        if config.max_seconds is not None and elapsed() >= config.max_seconds:
+        if runtime.agree(out_of_time()):
             break
-        if config.max_cpu_seconds is not None and time.process_time() >= config.max_cpu_seconds:
-            break
-        t0 = time.perf_counter()
         lr = learning_rate(step, config.lr, config.min_lr, config.warmup_steps, config.max_steps)
         for group in optimizer.param_groups:
             group["lr"] = lr
-        micro = [tuple(t.to(device) for t in train_batches.next_batch()) for _ in range(config.grad_accum_steps)]
-        loss = accumulate_gradients(forward_model, micro, autocast)
+        micro = [runtime.batch(my_train) for _ in range(config.grad_accum_steps)]
+        loss = accumulate_gradients(forward_model, micro, runtime.forward_contexts(forward_model, len(micro)))
         if config.grad_clip > 0:
             clip_grad_norm(model.parameters(), config.grad_clip)
         optimizer.step()
         optimizer.zero_grad(set_to_none=True)
         step += 1
         tokens += tokens_per_step
-        loss_value = loss.item()          # the one sync per step
-        tokens_per_s = tokens_per_step / (time.perf_counter() - t0)
-        write(dict(zip(LOG_FIELDS, (step, tokens, loss_value, lr, round(tokens_per_s, 1),
-                                    round(mfu(tokens_per_s, flops, peak), 5), round(elapsed(), 3)))))
-        bar.update(1)
-        bar.set_description(f"loss {loss_value:.4f} | {tokens_per_s:,.0f} tok/s", refresh=False)
-        if not math.isfinite(loss_value):
-            bar.close()
-            log.close()
-            raise FloatingPointError(f"training loss is {loss_value} at step {step}; lower lr or check the data")
+        pending.append((step, tokens, lr, loss))
+        if step % config.log_interval == 0:
+            flush()
         if step % config.eval_interval == 0 or step == config.max_steps:
             validate()
             evaluated_at = step
             checkpoint()
         if config.stop_at_step is not None and step >= config.stop_at_step:
             break
+    flush()
     if evaluated_at != step:
         validate()
         checkpoint()
     elif not ckpt_path.exists():
         checkpoint()
     bar.close()
-    log.close()
+    if log is not None:
+        log.close()
+    runtime.close()
     return {"step": step, "tokens": tokens, "best_val_loss": best_val, "seconds": round(elapsed(), 3)}
     # END SOLUTION
 
