@@ -95,7 +95,7 @@ def cmd_check(args) -> int:
     progress.record(results, impl, seed)
     if args.json:
         report.write_json(report.results_json(results, seconds, impl, seed), args.json)
-    return 0 if all(r.status == "passed" for r in results) else 1
+    return 0 if all(r.status in ("passed", "teacher's copy") for r in results) else 1  # a release: local checks
 
 
 def _plain_pytest(args, exercises, impl: str) -> int:
