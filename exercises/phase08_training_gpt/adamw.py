@@ -6,8 +6,16 @@ Adam (Kingma & Ba, 2015) keeps, per parameter, running means of the gradient (m)
     p = p - lr m_hat / (sqrt(v_hat) + eps)
 AdamW first shrinks the weight, p = p - lr wd p, instead of adding wd p to g (L2): with L2 the decay
 would be divided by sqrt(v_hat) like the gradient, so weights with large gradients would barely decay.
+
+The update is written in multi-tensor form: each line is one torch._foreach_* call over all the tensors of a
+group (GPT-2 Small has 148), not a Python loop of one small op per tensor. On a GPU every op is a kernel
+launch, so a loop costs about ten launches per tensor and a step; the foreach form costs about ten per group.
+The step count t stays a Python int on the host: the bias corrections 1 - beta^t are then plain floats, and
+reading them never waits for the device.
 """
 from __future__ import annotations
+
+import math
 
 import torch
 import torch.nn as nn
@@ -24,8 +32,22 @@ def parameter_groups(model: nn.Module, weight_decay: float) -> list[dict]:
     raise NotImplementedError("parameter_groups is not written yet (exercise 'adamw'; hints: make hint ex=adamw)")
 
 
+def adamw_update(params: list[torch.Tensor], grads: list[torch.Tensor], exp_avgs: list[torch.Tensor],
+                 exp_avg_sqs: list[torch.Tensor], steps: list[int], *, lr: float, beta1: float, beta2: float,
+                 eps: float, weight_decay: float) -> None:
+    """One AdamW step, in place, of every tensor in `params` (the i-th of each list belong together; each
+    exp_avg (m) and exp_avg_sq (v) is shaped like its parameter; steps[i] is t for params[i], already counting
+    this step). Each operation is one torch._foreach_* call over the whole list.
+
+    The bias corrections are folded into two per-tensor floats, as torch.optim.AdamW does:
+        lr m_hat / (sqrt(v_hat) + eps) = (lr / (1 - beta1^t)) m / (sqrt(v) / sqrt(1 - beta2^t) + eps)
+    """
+    raise NotImplementedError("adamw_update is not written yet (exercise 'adamw'; hints: make hint ex=adamw)")
+
+
 class AdamW(torch.optim.Optimizer):
-    """AdamW with torch.optim.AdamW's defaults and state layout: per parameter {"step", "exp_avg", "exp_avg_sq"}.
+    """AdamW with torch.optim.AdamW's defaults and state layout: per parameter {"step", "exp_avg", "exp_avg_sq"},
+    "step" a Python int (torch keeps a tensor; a checkpoint of either loads into the other).
 
     torch.optim.Optimizer supplies param_groups, state, zero_grad(), state_dict() and load_state_dict().
     """
@@ -34,14 +56,25 @@ class AdamW(torch.optim.Optimizer):
                  weight_decay: float = 1e-2):
         super().__init__(params, dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay))
 
+    def tensors_to_step(self, group: dict) -> tuple[list, list, list, list, list[int]]:
+        """(params, grads, exp_avgs, exp_avg_sqs, steps) of the group's parameters that have a gradient; the
+        rest are left out entirely (no decay either). A parameter's state is created at its first step: "step"
+        0, "exp_avg" and "exp_avg_sq" zeros like the parameter. Each step count is advanced by one here, on the
+        host (int() also turns a tensor step from torch's checkpoints into an int, once)."""
+        raise NotImplementedError("tensors_to_step is not written yet (exercise 'adamw'; hints: make hint ex=adamw)")
+
     @torch.no_grad()
     def step(self, closure=None):
         """One update of every parameter with a gradient, group by group (each group has its own lr and
-        weight_decay). State per parameter, created at its first step: "step" (a float tensor holding t),
-        "exp_avg" (m) and "exp_avg_sq" (v), both zeros like the parameter."""
+        weight_decay)."""
         loss = None
         if closure is not None:
             with torch.enable_grad():
                 loss = closure()
-        raise NotImplementedError("step is not written yet (exercise 'adamw'; hints: make hint ex=adamw)")
+        for group in self.param_groups:
+            params, grads, exp_avgs, exp_avg_sqs, steps = self.tensors_to_step(group)
+            if params:
+                beta1, beta2 = group["betas"]
+                adamw_update(params, grads, exp_avgs, exp_avg_sqs, steps, lr=group["lr"], beta1=beta1, beta2=beta2,
+                             eps=group["eps"], weight_decay=group["weight_decay"])
         return loss
