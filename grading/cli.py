@@ -508,7 +508,8 @@ def build_parser() -> Parser:
                                             "runs train alike; a repeated seed repeats a run, which grades as a copy)")
     p.add_argument("--tiers", help="a tiers file of capstone.toml's shape (a teacher's) instead of the workbook's")
     p.add_argument("--variant", help="gpt2 (default: phase 7's GPT) | llama (phase 9's LLaMA-style GPT)")
-    p.add_argument("--optimizer", help="adamw (default: your phase 8 AdamW) | muon (phase 9's Muon, at twice the rate)")
+    p.add_argument("--optimizer", help="adamw (default: your phase 8 AdamW) | fused (torch.optim.AdamW(fused=True)) "
+                   "| muon (phase 9's Muon, at twice the rate)")
     p.add_argument("--resume", metavar="RUN", help="continue an interrupted run (an id, or latest) from its last checkpoint")
     p.set_defaults(run=cmd_capstone)
 

@@ -342,7 +342,7 @@ def test_the_llama_variant_with_muon_trains_and_is_graded_as_itself(tiny):
 
 
 @pytest.mark.parametrize("args, words", [(["--variant", "mamba"], "valid variants: gpt2, llama"),
-                                         (["--optimizer", "sgd"], "valid optimizers: adamw, muon")])
+                                         (["--optimizer", "sgd"], "valid optimizers: adamw, fused, muon")])
 def test_unknown_variant_or_optimizer_is_one_line(tiny, args, words):
     result = tiny.cli("capstone", "--tiers", tiny.tiers, "--tier", "tiny", "--device", "cpu", *args)
     assert result.returncode == 2 and words in result.stderr and "Traceback" not in result.stderr

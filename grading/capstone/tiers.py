@@ -138,13 +138,14 @@ def get(name: str, path: Path | str | None = None) -> Tier:
     return tiers[name]
 
 
-VARIANTS, OPTIMIZERS = ("gpt2", "llama"), ("adamw", "muon")
+VARIANTS, OPTIMIZERS = ("gpt2", "llama"), ("adamw", "fused", "muon")
 MUON_LR_SCALE = 2.0  # the smoke tier's best Muon rate was twice AdamW's (4e-3 of 2e-3, 4e-3, 8e-3; phase 9 notes)
 
 
 def customise(tier: Tier, variant: str | None = None, optimizer: str | None = None) -> Tier:
     """The tier with phase 9's choices: variant=llama (RoPE, RMSNorm, SwiGLU, grouped-query attention, no biases)
-    and optimizer=muon (Muon on the hidden matrices, at MUON_LR_SCALE times the tier's rate). Budget and target
+    and optimizer=muon (Muon on the hidden matrices, at MUON_LR_SCALE times the tier's rate) or optimizer=fused
+    (torch.optim.AdamW(fused=True) in place of the learner's AdamW, the same rate). Budget and target
     stay the tier's; the choice is sealed into the run record with the rest of the tier."""
     if variant is not None and variant not in VARIANTS:
         raise UsageError(f"unknown variant {variant!r}; valid variants: {', '.join(VARIANTS)}")
@@ -155,9 +156,11 @@ def customise(tier: Tier, variant: str | None = None, optimizer: str | None = No
         model.update(variant="llama", bias=False)
     if optimizer == "muon" and train.get("optimizer", "adamw") != "muon":
         train.update(optimizer="muon", lr=train["lr"] * MUON_LR_SCALE, min_lr=train["min_lr"] * MUON_LR_SCALE)
+    if optimizer == "fused":
+        train.update(optimizer="fused")
     if (model, train) == (tier.model, tier.train):
         return tier
-    suffix = "+".join(x for x in (variant if variant == "llama" else "", optimizer if optimizer == "muon" else "") if x)
+    suffix = "+".join(x for x in (variant if variant == "llama" else "", optimizer if optimizer != "adamw" else "") if x)
     return replace(tier, model=model, train=train, title=f"{tier.title} ({suffix})")
 
 
