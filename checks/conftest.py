@@ -30,6 +30,8 @@ def pytest_configure(config):
     if seed is None and release is not None:
         seed = release["seed"]  # a learner's release replays answers recorded with this seed's inputs
     config.workbook_seed = random.randrange(2**31) if seed is None else seed
+    config.addinivalue_line("markers", "times_reference: the check times the reference's own run (a release, "
+                                       "which only replays the reference's answers, leaves it to the teacher's copy)")
 
 
 @pytest.hookimpl(optionalhook=True)
@@ -87,6 +89,8 @@ def ref_tree(request, exercise, snapshots):
         request.node.workbook_deferred = getattr(request.node, "workbook_deferred", None) or reason
         raise replay.NeedsTeacher(f"needs the teacher's copy: {reason}")
 
+    if request.node.get_closest_marker("times_reference"):
+        needs_teacher("it times the reference's own run, which a release only replays")
     return replay.ReplayTree(snapshots[key], needs_teacher)
 
 

@@ -120,9 +120,13 @@ def _feed(h, v):  # noqa: C901 - one case per kind of value
         h.update(f"reference:{v.__ref_name__};".encode())
     elif callable(v) and _library_function(v):
         h.update(f"library:{getattr(v, '__module__', '')}.{getattr(v, '__qualname__', repr(v))};".encode())
-    elif dataclasses.is_dataclass(v) and not isinstance(v, type) and t.__module__.startswith("checks."):
+    elif dataclasses.is_dataclass(v) and not isinstance(v, type):
+        # A config (the learner's CharConfig, say): the reference reads its fields and properties, so those are
+        # what a call depends on, whichever tree's class holds them.
+        properties = sorted(name for name in dir(t) if isinstance(getattr(t, name, None), property))
         h.update(f"dataclass:{t.__qualname__}:".encode())
         _feed(h, [(f.name, getattr(v, f.name)) for f in dataclasses.fields(v)])
+        _feed(h, [(name, getattr(v, name)) for name in properties])
     else:
         raise Unsupported(_what(v))
 
@@ -220,8 +224,13 @@ def encode(v, arrays: Arrays):  # noqa: C901
     raise Unsupported(_what(v))
 
 
+KINDS = ("tensor", "py", "complex", "bytes", "list", "tuple", "size", "set", "dict", "range", "array", "scalar",
+         "dtype", "torch_dtype")  # a node's kind is its first key among these (a tensor's node has a dtype too)
+
+
 def decode(node, arrays: Arrays):  # noqa: C901
-    kind, value = next(iter(node.items()))
+    kind = next(k for k in KINDS if k in node)
+    value = node[kind]
     if kind == "py":
         return value
     if kind == "complex":
@@ -415,7 +424,7 @@ class Snapshot:
                 try:
                     heard.append(called + [encode(out, self.arrays)])
                 except Unsupported as err:
-                    heard.append({"unsupported": f"gets a {err} from the check's function"})
+                    heard.append({"unsupported": f"gets a {err} back from the check's function"})
             return out
         return call
 
@@ -429,11 +438,10 @@ class Snapshot:
                 moved = [name for name in states if digest(states[name]) != digest(now[name])]
                 entry["global_before"] = {name: digest(states[name]) for name in moved}
                 entry["global_after"] = {name: encode(now[name], self.arrays) for name in moved}
-                for calls in heard.values():
-                    bad = next((c for c in calls if isinstance(c, dict)), None)
-                    if bad:
-                        raise Unsupported(bad["unsupported"].removeprefix("hands the check's function a "))
                 entry["callbacks"] = heard
+                bad = next((c for calls in heard.values() for c in calls if isinstance(c, dict)), None)
+                if bad:
+                    entry = bad
             except Unsupported as err:
                 entry = {"unsupported": f"works on a {err}"}
         entries = self.index["calls"].setdefault(key, [])

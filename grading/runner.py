@@ -154,8 +154,9 @@ class Collector:
     def verdict(self, item, call) -> dict | None:
         name, nodeid = item.name.removeprefix("test_").replace("_", " "), node_id(item)
         deferred = getattr(item, "workbook_deferred", None)  # a release's check that asked for the reference itself
-        if deferred:
-            return asdict(CheckResult(nodeid, name, DEFERRED, deferred)) if call.when == "call" else None
+        if deferred:  # reported once: where it was raised (a fixture's setup, or the check itself)
+            first = call.when == "call" or (call.when == "setup" and call.excinfo is not None)
+            return asdict(CheckResult(nodeid, name, DEFERRED, deferred)) if first else None
         if call.excinfo is None:
             return asdict(CheckResult(nodeid, name, "passed")) if call.when == "call" else None
         if call.excinfo.errisinstance(_skip_exception()):  # a check that does not apply here (no GPU) is not counted,

@@ -6,6 +6,7 @@ import time
 from collections import Counter
 
 import numpy as np
+import pytest
 
 from checks.helpers import expect, fail
 
@@ -92,6 +93,7 @@ def test_incremental_equals_naive_on_random_text(impl, ref, rng):
                  mistake="after a merge, subtract the changed words' old pairs and add their new pairs")
 
 
+@pytest.mark.times_reference
 def test_training_is_incremental(impl, ref, monkeypatch):
     """train_merges must not recount every pair after each merge: it calls get_pair_counts at most once,
     and it is clearly faster than recounting."""
