@@ -346,3 +346,26 @@ def test_the_llama_variant_with_muon_trains_and_is_graded_as_itself(tiny):
 def test_unknown_variant_or_optimizer_is_one_line(tiny, args, words):
     result = tiny.cli("capstone", "--tiers", tiny.tiers, "--tier", "tiny", "--device", "cpu", *args)
     assert result.returncode == 2 and words in result.stderr and "Traceback" not in result.stderr
+
+
+def test_optimizer_fused_is_torchs_fused_adamw_over_the_learners_groups(tmp_path):
+    """`make capstone optimizer=fused`: the tier's rate, sealed as "fused"; the trainer builds torch.optim.AdamW with
+    fused=True over parameter_groups; a name it does not know is one line listing the valid ones."""
+    import torch
+
+    from grading.capstone import tiers
+    from grading.trees import Tree
+
+    smoke = tiers.get("smoke")
+    fused = tiers.customise(smoke, optimizer="fused")
+    assert fused.train["optimizer"] == "fused" and fused.train["lr"] == smoke.train["lr"] and "fused" in fused.title
+    trainer = Tree("solutions").load("phase08_training_gpt.trainer")
+    config = trainer.TrainConfig(data_dir=str(tmp_path), out_dir=str(tmp_path), vocab_size=20, block_size=8,
+                                 n_layer=1, n_head=2, n_embd=8, optimizer="fused")
+    model = trainer.build_model(config)
+    optimizer = trainer.build_optimizer(model, config)
+    assert type(optimizer) is torch.optim.AdamW and optimizer.defaults["fused"]
+    assert [g["weight_decay"] for g in optimizer.param_groups] == [config.weight_decay, 0.0]
+    config.optimizer = "sgd"
+    with pytest.raises(ValueError, match="is not one of adamw, fused, muon"):
+        trainer.build_optimizer(model, config)
