@@ -82,3 +82,28 @@ def test_short_training_matches_reference(impl, ref, rng):
     ref_losses = ref.train(ref_params, ids, config, 20, np.random.default_rng(seed), batch=4, T=16, warmup=5)
     assert_close(np.array(losses), np.array(ref_losses), "losses of 20 training steps on a tiny model", rtol=1e-6,
                  mistake="train uses your loss_and_grads: compare it with the reference first")
+
+
+def test_loss_with_logits_in_the_thousands(impl, ref, rng):
+    config, p = tiny(impl, rng)
+    p["W_out"] = 1000.0 * p["W_out"]
+    X, Y = rng.integers(0, 7, (2, 5)), rng.integers(0, 7, (2, 5))
+    loss, grads = impl.loss_and_grads(p, X, Y, config)
+    ref_loss, ref_grads = ref.loss_and_grads(p, X, Y, config)
+    assert_close(loss, ref_loss, "loss_and_grads(params, X, Y, config)[0] with logits in the thousands", rtol=1e-8,
+                 mistake="exp(1000) overflows: phase 1's softmax_cross_entropy subtracts each row's max")
+    for name in ref_grads:
+        assert_close(grads.get(name), ref_grads[name], f"grads['{name}'] with logits in the thousands", rtol=1e-6,
+                     atol=1e-8)
+
+
+def test_generate_samples_like_reference_at_other_temperatures(impl, ref, rng):
+    """Temperatures 0.5 and 2 over 30 ids: a temperature applied twice (or not at all) draws other ids."""
+    config, p = tiny(impl, rng, block_size=6)
+    for temperature in (0.5, 2.0):
+        seed = int(rng.integers(2 ** 31))
+        got = impl.generate(p, [3, 1], 30, config, temperature, np.random.default_rng(seed))
+        expected = ref.generate(p, [3, 1], 30, config, temperature, np.random.default_rng(seed))
+        expect(list(map(int, got)) == list(map(int, expected)), f"generate(params, [3, 1], 30, config, {temperature}, "
+               f"rng) gave {list(map(int, got))}, expected {list(map(int, expected))} with the same rng",
+               mistake="pass the raw logits and the temperature to sample_next, which divides by it once")

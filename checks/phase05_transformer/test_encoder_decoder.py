@@ -110,3 +110,22 @@ def test_gradients_match_reference(impl, ref, rng):
     assert_close(loss, ref_loss, "loss_and_grads(params, src, tgt_in, tgt_out, config)[0]", rtol=1e-9)
     for name in ref_grads:
         assert_close(grads.get(name), ref_grads[name], f"grads['{name}']", rtol=1e-6, atol=1e-10)
+
+
+def test_logits_in_the_thousands_and_a_batch_of_one(impl, ref, rng):
+    """W_out 1000 times its size (logits in the thousands), against the reference's loss and gradients: a padded
+    batch (pre-norm), and one source token, one target token, no pad_id (post-norm, tanh GELU)."""
+    cases = (("pre", "none", PAD, np.array([[0, 1, 2], [3, PAD, PAD]]), np.array([[1, 2, 0], [2, PAD, PAD]]),
+              np.array([[2, 0, 4], [3, PAD, PAD]])),
+             ("post", "tanh", None, np.array([[4]]), np.array([[1]]), np.array([[3]])))
+    for norm, approximate, pad_id, src, tgt_in, tgt_out in cases:
+        config, p = small(impl, rng, norm, approximate, pad_id=pad_id)
+        p["W_out"] = 1000.0 * p["W_out"]
+        loss, grads = impl.loss_and_grads(p, src, tgt_in, tgt_out, config)
+        ref_loss, ref_grads = ref.loss_and_grads(p, src, tgt_in, tgt_out, config)
+        label = f"({norm}-norm, src {src.shape}, tgt {tgt_in.shape}, pad_id {pad_id}) with logits in the thousands"
+        assert_close(loss, ref_loss, f"loss_and_grads(...)[0] {label}", rtol=1e-8,
+                     mistake="log(sum(exp(logits))) overflows for logits in the thousands: use phase 0's log_softmax "
+                             "(it subtracts the max)")
+        for name in ref_grads:
+            assert_close(grads.get(name), ref_grads[name], f"grads['{name}'] {label}", rtol=1e-6, atol=1e-8)

@@ -64,3 +64,22 @@ def test_matches_reference(impl, ref, rng):
     for name in ref_grads:
         assert_close(grads.get(name), ref_grads[name], f"grads['{name}'] from feed_forward_backward")
 
+
+
+def test_any_number_of_leading_axes(impl, ref, rng):
+    """One position (C,), a (T, C) matrix and a 4-D batch, both GELUs: the same MLP at every position."""
+    p = random_params(rng, 3, 5)                   # odd widths
+    for shape, approximate in (((3,), "none"), ((4, 3), "tanh"), ((2, 1, 2, 3), "none")):
+        x = rng.normal(size=shape)
+        out, cache = impl.feed_forward_forward(x, p, approximate)
+        ref_out, ref_cache = ref.feed_forward_forward(x, p, approximate)
+        assert_close(out, ref_out, f"feed_forward_forward(x of shape {shape}, params, {approximate!r})", rtol=1e-9,
+                     atol=1e-12)
+        dout = rng.normal(size=shape)
+        dx, grads = impl.feed_forward_backward(dout, cache)
+        ref_dx, ref_grads = ref.feed_forward_backward(dout, ref_cache)
+        assert_close(dx, ref_dx, f"dx from feed_forward_backward for x of shape {shape}", rtol=1e-9, atol=1e-12)
+        for name in ref_grads:
+            assert_close(grads.get(name), ref_grads[name], f"grads['{name}'] for x of shape {shape}", rtol=1e-9,
+                         atol=1e-12, mistake="flatten every leading axis into rows (reshape(-1, C)) before the weight "
+                                             "gradients: x may be (C,), (T, C) or (B, T, C)")

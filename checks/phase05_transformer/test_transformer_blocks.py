@@ -101,6 +101,27 @@ def test_cross_attention_reads_memory(impl, ref, rng):
                  mistake="the mask hides padded keys: apply it to the scores before the softmax")
 
 
+def test_cross_attention_with_scores_in_the_thousands(impl, ref, rng):
+    """Inputs 30 times unit size (scores in the thousands), forward and backward: one query of one row over one head
+    without a mask, and a padded batch over four heads."""
+    p = attention_params(rng, 8)
+    pad = np.ones((2, 1, 1, 6), dtype=bool)
+    pad[1, ..., 4:] = False
+    for B, Tq, n_head, mask in ((1, 1, 1, None), (2, 3, 4, pad)):
+        x, memory = 30 * rng.normal(size=(B, Tq, 8)), 30 * rng.normal(size=(B, 6, 8))
+        label = f"cross_attention_forward(x ({B}, {Tq}, 8), memory ({B}, 6, 8), params, {n_head}" + \
+            (", padding mask)" if mask is not None else ")") + " with scores in the thousands"
+        out, cache = impl.cross_attention_forward(x, memory, p, n_head, mask)
+        ref_out, ref_cache = ref.cross_attention_forward(x, memory, p, n_head, mask)
+        assert_close(out, ref_out, label, rtol=1e-7, atol=1e-9, mistake="exp(1000) overflows: attend with phase 4's "
+                     "scaled_dot_product_attention (its softmax subtracts each row's max)")
+        dout = rng.normal(size=out.shape)
+        got, expected = impl.cross_attention_backward(dout, cache), ref.cross_attention_backward(dout, ref_cache)
+        for name, g, e in (("dx", got[0], expected[0]), ("dmemory", got[1], expected[1]),
+                           *((f"grads['{n}']", got[2].get(n), expected[2][n]) for n in ATTN)):
+            assert_close(g, e, f"{name} from cross_attention_backward after {label}", rtol=1e-6, atol=1e-7)
+
+
 def test_cross_attention_backward_matches_numerical(impl, ref_tree, rng):
     x, memory, p = rng.normal(size=(2, 3, 4)), rng.normal(size=(2, 5, 4)), attention_params(rng, 4)
     upstream = rng.normal(size=(2, 3, 4))

@@ -35,6 +35,35 @@ def test_layer_norm_matches_reference_where_eps_matters(impl, ref, rng):
                  "layer_norm(x, 1, 0, eps=0.5)", rtol=1e-9, mistake="use the eps argument, not a constant")
 
 
+def test_layer_norm_far_from_zero(impl, ref, rng):
+    """Rows whose mean is a million times their spread, and rows in the ten thousands: the variance of x - mean."""
+    C = 8
+    gamma, beta = rng.normal(size=C), rng.normal(size=C)
+    for loc, scale in ((1e6, 1.0), (-3e5, 0.5), (0.0, 1e4)):
+        x = loc + scale * rng.normal(size=(2, 3, C))
+        got, expected = impl.layer_norm(x, gamma, beta), ref.layer_norm(x, gamma, beta)
+        assert_close(got, expected, f"layer_norm(x, gamma, beta) for rows of mean {loc:g} and spread {scale:g}",
+                     rtol=1e-7, atol=1e-9, mistake="var = mean((x - mean)^2): mean(x^2) - mean^2 loses every digit of "
+                     "the variance when the mean is large (both terms are about 1e12, their difference about 1)")
+
+
+def test_layer_norm_on_any_number_of_leading_axes(impl, ref, rng):
+    """One position (C,), a (T, C) matrix and a 4-D batch: the features are the last axis, whatever comes before."""
+    C = 5
+    gamma, beta = rng.normal(size=C), rng.normal(size=C)
+    for shape in ((C,), (4, C), (2, 1, 3, C)):
+        x, dout = rng.normal(size=shape), rng.normal(size=shape)
+        out, cache = impl.layer_norm_forward(x, gamma, beta)
+        ref_out, ref_cache = ref.layer_norm_forward(x, gamma, beta)
+        assert_close(out, ref_out, f"layer_norm_forward for x of shape {shape}", rtol=1e-9, atol=1e-12,
+                     mistake="reduce over axis=-1 with keepdims=True, whatever the number of axes")
+        for name, g, e in zip(("dx", "dgamma", "dbeta"), impl.layer_norm_backward(dout, cache),
+                              ref.layer_norm_backward(dout, ref_cache)):
+            assert_close(g, e, f"{name} from layer_norm_backward for x of shape {shape}", rtol=1e-9, atol=1e-12,
+                         mistake="dgamma and dbeta sum over every axis but the last: tuple(range(dout.ndim - 1)), "
+                                 "not a fixed (0, 1)")
+
+
 def test_layer_norm_backward_matches_numerical(impl, ref_tree, rng):
     x = rng.normal(size=(2, 3, 5))
     gamma, beta = rng.normal(size=5), rng.normal(size=5)
@@ -74,6 +103,23 @@ def test_gelu_backward_matches_numerical(impl, ref_tree, rng):
         expected = numerical(ref_tree, lambda z: float(np.sum(impl.gelu(z, approximate) * upstream)), x)
         assert_close(got, expected, f"gelu_backward(dout, x, approximate={approximate!r})", rtol=1e-6, atol=1e-9,
                      mistake="GELU'(x) = Phi(x) + x phi(x), phi(x) = exp(-x^2 / 2) / sqrt(2 pi); times dout")
+
+
+def test_gelu_far_in_its_tails(impl, ref):
+    """|x| up to 1000, both forms, forward and backward: x^3 and exp(-x^2 / 2) are huge or tiny there, the answers
+    are x and 0 (and their slopes 1 and 0)."""
+    x = np.array([-1000.0, -60.0, -12.0, -3.0, 0.0, 3.0, 12.0, 60.0, 1000.0])
+    dout = np.linspace(0.5, 1.5, x.size)
+    for approximate in ("none", "tanh"):
+        got = impl.gelu(x, approximate)
+        expect(np.all(np.isfinite(got)), f"gelu(x, approximate={approximate!r}) for x = {x.tolist()} returned "
+               f"{np.asarray(got).tolist()}: inf or NaN", mistake="np.tanh and the given _erf are finite for any input; "
+               "tanh written with exp(2u) overflows for large u")
+        assert_close(got, ref.gelu(x, approximate), f"gelu(x, approximate={approximate!r}) for |x| up to 1000",
+                     rtol=1e-12, atol=1e-12, mistake="use np.tanh (or the given _erf), not a formula of exp that overflows")
+        assert_close(impl.gelu_backward(dout, x, approximate), ref.gelu_backward(dout, x, approximate),
+                     f"gelu_backward(dout, x, approximate={approximate!r}) for |x| up to 1000", rtol=1e-10, atol=1e-12,
+                     mistake="GELU' tends to 1 for large x and 0 for large -x: keep every factor finite")
 
 
 def test_positional_encoding_formula(impl):

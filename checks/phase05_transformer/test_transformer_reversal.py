@@ -45,6 +45,17 @@ def test_greedy_decode_matches_reference(impl, ref, rng):
            "return 3 predictions per row")
 
 
+def test_greedy_decode_of_one_source(impl, ref, rng):
+    """A batch of one: one source of 4 digits, then one of a single digit with one step."""
+    config = tiny_config(impl)
+    params = ref.init_params(config, rng, scale=0.5)
+    for src, steps in ((rng.integers(0, 10, (1, 4)), None), (rng.integers(0, 10, (1, 1)), 1)):
+        got = impl.greedy_decode(params, src, config, steps=steps)
+        assert_close(got, ref.greedy_decode(params, src, config, steps=steps),
+                     f"greedy_decode(params, src {src.shape}, config, steps={steps})",
+                     mistake="keep the batch axis: argmax(logits[:, -1], axis=-1)[:, None], no squeeze()")
+
+
 def test_greedy_decode_agrees_with_teacher_forcing(impl, ref_tree, rng):
     """Fed its own predictions as the teacher, the model's argmax at every position is those predictions."""
     transformer = ref_tree.load("phase05_transformer.transformer")
