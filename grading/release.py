@@ -90,13 +90,14 @@ def _record(out: Path, exercises: list[catalog.Exercise], seed: int):
     """Every check against solutions/, its reference calls recorded under OUT (pytest in a process of its own)."""
     files = [str(e.check_file.relative_to(ROOT)) for e in exercises if e.check_file.exists()]
     command = [sys.executable, "-m", "pytest", *files, "--impl", "solutions", "--seed", str(seed),
-               "--record-snapshots", str(out), "-q", "-p", "no:cacheprovider", "-x"]
+               "--record-snapshots", str(out), "-q", "-rf", "-p", "no:cacheprovider", "-x"]
     done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True,
                           env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"})
     if done.returncode != 0:
-        tail = (done.stdout.strip().splitlines() or ["(no output)"])[-1]
-        raise UsageError(f"the checks do not pass on solutions/ ({tail}); a release records them passing: "
-                         f"run {' '.join(command[1:4])} ... --impl solutions")
+        lines = done.stdout.strip().splitlines() or ["(no output)"]
+        failed = next((line.split()[1] for line in lines if line.startswith("FAILED ")), lines[-1])
+        raise UsageError(f"a check fails on solutions/ ({failed}); a release records the reference's answers from "
+                         f"checks that pass: python -m pytest {failed.split('::')[0]} --impl solutions")
 
 
 def _record_compare(out: Path, exercises: list[catalog.Exercise], seed: int):
