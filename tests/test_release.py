@@ -174,3 +174,12 @@ def test_snapshot_files_hold_no_pickles(tmp_path):
     with np.load(tmp_path / "s.npz", allow_pickle=False) as stored:
         assert all(stored[name].dtype != object for name in stored.files)
     assert replay.Snapshot.load(tmp_path / "s.npz").index == json.loads(json.dumps(snapshot.index, sort_keys=True))
+
+
+def test_learner_code_may_not_read_the_snapshots(made, tmp_path):
+    learner = copy_solutions(tmp_path / "mine")
+    target = learner / "phase00_math/probability.py"
+    snapshot = made / "checks/phase00_math/_snapshots/probability.npz"
+    target.write_text(target.read_text() + f"\nopen({str(snapshot)!r}, 'rb').read()\n")
+    done = cli("check", "--exercise", "probability", "--impl", learner, cwd=made)
+    assert done.returncode == 1 and "may not read the reference" in done.stdout, done.stdout
