@@ -85,7 +85,7 @@ bench: $(STAMP)
 	@$(PY) -m grading bench $(if $(impl),--impl $(impl)) $(if $(device),--device $(device))
 
 blog: $(STAMP)
-	@$(PY) -m grading blog $(if $(impl),--impl $(impl)) $(if $(run),--run $(run))
+	@$(PY) -m grading blog $(if $(impl),--impl $(impl)) $(if $(run),--run $(run)) $(if $(posts),--posts $(posts))
 
 prepare: $(if $(filter hf:%,$(source)),$(VENV)/.hf-data,$(STAMP))
 	@$(PY) -m data.prepare $(if $(source),$(source),shakespeare)

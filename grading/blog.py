@@ -31,7 +31,7 @@ POSTS = ROOT / "notes" / "blog"
 OUT = BUILD / "blog"
 CACHE = BUILD / "blog-cache"
 TEMPLATE = "blog.html"
-SENTENCE = "ROMEO:\nBut soft, what light through yonder window breaks?"
+SENTENCE = "O Romeo, Romeo! wherefore art thou Romeo?"
 LENGTHS_TRAINED, LENGTHS_SHOWN = range(4, 11), range(4, 17)
 PHASE10 = "phase10_blog_writing"
 
@@ -76,7 +76,7 @@ def newest_graded_run(run: str | None) -> Path | None:
         if not (folder / record.GRADE).is_file():
             raise UsageError(f"capstone run {folder.name} is not graded yet: make capstone-grade run={folder.name}")
         return folder
-    graded = [f for f in record.runs() if (f / record.GRADE).is_file()]
+    graded = {f.resolve() for f in record.runs() if (f / record.GRADE).is_file()}   # `latest` is one of them
     return max(graded, key=lambda f: (f / record.GRADE).stat().st_mtime) if graded else None
 
 
@@ -140,7 +140,7 @@ def draw_all(tree: Tree, results: Results, out: Path, run_folder: Path | None) -
             cache.parent.mkdir(parents=True, exist_ok=True)
             cache.write_text(json.dumps(series))
         m.plot_length_series(series, path, trained_on=LENGTHS_TRAINED)
-        facts = {"trained_max": max(LENGTHS_TRAINED), "shown_max": max(LENGTHS_SHOWN)}
+        facts = {}
         for short, accuracy in zip(("p2", "p4", "p5"), series["accuracy"].values()):
             facts.update({f"{short}.{L}": a for L, a in zip(series["lengths"], accuracy)})
         return facts
@@ -156,6 +156,7 @@ def draw_all(tree: Tree, results: Results, out: Path, run_folder: Path | None) -
         m.plot_breakdown(counts, path)
         return {k.replace(" ", "_"): v for k, v in counts.items()}
 
+    results.facts.update({"lengths.trained_max": max(LENGTHS_TRAINED), "lengths.shown_max": max(LENGTHS_SHOWN)})
     for name, make in (("xor", xor), ("embeddings", embeddings), ("lengths", lengths), ("parameters", parameters)):
         _figure(results, name, out, make)
     if run_folder is None:
@@ -340,8 +341,11 @@ def missing_images(pages: list[Path]) -> list[str]:
     return lines
 
 
-def build(impl: str = "exercises", out: Path | None = None, run: str | None = None, posts_dir: Path = POSTS) -> int:
+def build(impl: str = "exercises", out: Path | None = None, run: str | None = None, posts_dir=None) -> int:
     tree = Tree(impl)
+    posts_dir = Path(posts_dir) if posts_dir else POSTS
+    if not posts_dir.is_dir() or not any(posts_dir.glob("*.md")):
+        raise UsageError(f"no posts in {posts_dir}: a folder of post templates (*.md) like notes/blog/")
     out = Path(out) if out else OUT
     if out.exists():
         shutil.rmtree(out)
@@ -350,7 +354,7 @@ def build(impl: str = "exercises", out: Path | None = None, run: str | None = No
     grades(results)
     folder = capstone(results, run)
     draw_all(tree, results, out, folder)
-    posts = render_posts(results, Path(posts_dir), impl)
+    posts = render_posts(results, posts_dir, impl)
     pages = write_site(posts, results, out, impl)
     (out / "facts.json").write_text(json.dumps({"impl": impl, "facts": results.facts, "missing": results.missing,
                                                 "figures": sorted(results.figures)}, indent=1, default=str))

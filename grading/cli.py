@@ -385,7 +385,7 @@ def cmd_bench(args) -> int:
 def cmd_blog(args) -> int:
     from grading import blog
 
-    return blog.build(args.impl, args.out, args.run)
+    return blog.build(args.impl, args.out, args.run_id, args.posts)
 
 
 def _extra(args):
@@ -528,8 +528,9 @@ def build_parser() -> Parser:
 
     p = verbs.add_parser("blog", help="a small site of your results written up (build/blog/), from notes/blog/")
     p.add_argument("--impl", default="exercises", help="whose figures: exercises | solutions | PATH to a tree like exercises/")
-    p.add_argument("--run", help="the capstone run to write about (default: the newest graded one)")
+    p.add_argument("--run", dest="run_id", help="the capstone run to write about (default: the newest graded one)")
     p.add_argument("--out", help="the site's folder (default: build/blog)")
+    p.add_argument("--posts", help="a folder of your own post templates (default: notes/blog)")
     p.set_defaults(run=cmd_blog)
 
     verbs.add_parser("list", help="the catalog").set_defaults(run=cmd_list)
