@@ -35,7 +35,7 @@ def _commands() -> list[str]:
 
 COMMANDS = _commands()
 # The README shows this one failing on purpose: an unknown id and the closest ones it names.
-SHOWN_FAILING = {"make hint ex=attention": "did you mean torch_attention or flash_attention or attention_scores?"}
+SHOWN_FAILING = {"make hint ex=attention": "did you mean attention_map or torch_attention or flash_attention?"}
 
 
 def test_the_readme_shows_commands():
