@@ -13,7 +13,7 @@ TORCH_INDEX ?= $(word 2,$(SAVED))
 ARGS = $(if $(phase),--phase $(phase)) $(if $(ex),--exercise $(ex)) $(if $(impl),--impl $(impl)) $(if $(seed),--seed $(seed)) $(if $(verbose),--verbose)
 
 .PHONY: setup check grade hint compare stubs reset doctor test capstone capstone-grade bench prepare notebooks \
-	progress next watch blog FORCE
+	progress next watch blog release FORCE
 
 setup: $(STAMP)
 
@@ -89,3 +89,7 @@ blog: $(STAMP)
 
 prepare: $(if $(filter hf:%,$(source)),$(VENV)/.hf-data,$(STAMP))
 	@$(PY) -m data.prepare $(if $(source),$(source),shakespeare)
+
+# A learner's copy for a class (no solutions/; local checks replay the reference's recorded answers).
+release: $(STAMP)
+	@$(PY) -m grading release $(out) $(if $(phase),--phase $(phase))
