@@ -103,7 +103,7 @@ def phase04(ref: Tree, path: Path) -> Path:
     attention_story), small models trained on lengths 4..10."""
     story = ref.load("phase10_blog_writing.length_story")
     lengths = range(4, 11)
-    series = story.length_series(story.train_decoders(steps=1500, seed=0, lengths=lengths), range(4, 17), n=300)
+    series = story.length_series(story.train_decoders(steps=1500, seed=0, lengths=lengths), range(4, 17), n=300, seed=1)
     story.plot_length_series(series, path, trained_on=lengths)
     return path
 
