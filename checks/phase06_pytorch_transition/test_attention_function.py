@@ -80,6 +80,27 @@ def test_passes_gradcheck(impl, seed, is_causal):
     expect(ok, "torch.autograd.gradcheck(attention, (q, k, v)) returned False")
 
 
+@pytest.mark.parametrize("is_causal", [False, True], ids=["no mask", "causal mask"])
+def test_scores_in_the_thousands(impl, seed, is_causal):
+    """q and k 30 times unit size (scores in the thousands): forward and backward against PyTorch's own operations."""
+    q, k, v = tensors(seed, (2,), 5, 5, 4, 3)
+    with torch.no_grad():
+        q.mul_(30)
+        k.mul_(30)
+    mask = causal(5) if is_causal else None
+    label = "causal mask, " if is_causal else ""
+    out = impl.attention(q, k, v, mask)
+    assert_close(numpy64(out), numpy64(torch_attention(q, k, v, mask)), f"attention(q, k, v) ({label}scores in the "
+                 "thousands)", rtol=1e-10, atol=1e-12)
+    upstream = torch.randn(out.shape, generator=torch.Generator().manual_seed(seed + 3), dtype=torch.float64)
+    got = torch.autograd.grad(out, (q, k, v), upstream)
+    expected = torch.autograd.grad(torch_attention(q, k, v, mask), (q, k, v), upstream)
+    for name, g, e in zip("qkv", got, expected):
+        assert_close(numpy64(g), numpy64(e), f"d{name} from Attention.backward ({label}scores in the thousands)",
+                     rtol=1e-8, atol=1e-10, mistake="use the weights the forward saved (ctx.weights): recomputing "
+                     "exp(scores) in backward overflows")
+
+
 def test_equals_your_phase4(impl, impl_tree, seed):
     phase4 = impl_tree.load("phase04_attention.attention")
     q, k, v = tensors(seed, (2,), 4, 4, 3, 3)

@@ -6,6 +6,7 @@ learner's own. Weights load through the reference's layers.from_numpy, so that t
 on its own.
 """
 import numpy as np
+import pytest
 import torch
 
 from checks.helpers import assert_close, expect
@@ -106,6 +107,74 @@ def test_cross_attention_equals_numpy(impl, ref_tree, numpy_tree, rng):
                  f"dmemory against {whose} phase 5 cross_attention_backward", rtol=RTOL, atol=ATOL,
                  mistake="keys and values both come from memory")
     compare_grads(converter.grads_to_numpy(mha, NAMES), grads, f"against {whose} phase 5 cross_attention_backward")
+
+
+def test_without_a_mask_and_with_one_head_one_query(impl, ref_tree, rng):
+    """mask=None attends to every key (nothing is causal unless asked); one head; a single query of a batch of one."""
+    phase4 = ref_tree.load("phase04_attention.multihead")
+    phase5 = ref_tree.load("phase05_transformer.blocks")
+    for C, n_head, B, T in ((8, 2, 2, 5), (6, 1, 1, 4)):
+        params = attention_params(rng, C)
+        mha, _ = loaded(impl, ref_tree, params, C, n_head)
+        x = rng.normal(size=(B, T, C))
+        with torch.no_grad():
+            got = mha(tensor(x, requires_grad=False))
+        compare_output(got, phase4.multi_head_attention_forward(x, params, n_head, None)[0],
+                       f"MultiHeadAttention({C}, {n_head})(x ({B}, {T}, {C})) without a mask against phase 4",
+                       mistake="mask=None means no mask at all: every query sees every key (only a mask makes it causal)")
+    query, memory = rng.normal(size=(1, 1, 6)), rng.normal(size=(1, 3, 6))
+    with torch.no_grad():
+        got = mha(tensor(query, requires_grad=False), tensor(memory, requires_grad=False))
+    compare_output(got, phase5.cross_attention_forward(query, memory, params, 1)[0],
+                   "MultiHeadAttention(6, 1)(x (1, 1, 6), memory (1, 3, 6)) against phase 5's cross_attention_forward",
+                   mistake="one query reads all of memory: Tq = 1 and n_head = 1 are no special cases")
+
+
+def test_scores_in_the_thousands(impl, ref_tree, rng):
+    """Inputs 30 times unit size, so scores reach the thousands: forward and backward against phase 4 in float64."""
+    phase4 = ref_tree.load("phase04_attention.multihead")
+    C, n_head, T = 8, 2, 5
+    params = attention_params(rng, C)
+    mha, converter = loaded(impl, ref_tree, params, C, n_head)
+    x_np, upstream = 30 * rng.normal(size=(2, T, C)), rng.normal(size=(2, T, C))
+    for mask in (None, np.tril(np.ones((T, T), dtype=bool))):
+        label = "causal mask" if mask is not None else "no mask"
+        expected, cache = phase4.multi_head_attention_forward(x_np, params, n_head, mask)
+        dx, grads = phase4.multi_head_attention_backward(upstream, cache)
+        mha.zero_grad()
+        x = tensor(x_np)
+        out = mha(x, mask=None if mask is None else torch.from_numpy(mask))
+        compare_output(out, expected, f"MultiHeadAttention(8, 2)(x, {label}) with scores in the thousands",
+                       mistake="exp(1000) overflows: softmax with scores.softmax(dim=-1) (it subtracts the max)")
+        out.backward(torch.from_numpy(upstream))
+        assert_close(input_grad(x, "MultiHeadAttention"), dx, f"dx with scores in the thousands ({label})",
+                     rtol=1e-8, atol=1e-9)
+
+
+@pytest.mark.parametrize("dtype", [torch.bfloat16, torch.float16], ids=["bfloat16", "float16"])
+def test_half_precision_values(impl, ref_tree, rng, dtype):
+    """The module and its inputs in bf16 or fp16, causal and padding masks, against float64 on the same rounded
+    weights and inputs, to within 8 units of the dtype's precision at the output's scale (eps max|out|; the
+    reference is off by at most 1.5 units over 200 draws)."""
+    phase4 = ref_tree.load("phase04_attention.multihead")
+    C, n_head, T = 8, 2, 6
+    params = attention_params(rng, C)
+    mha, _ = loaded(impl, ref_tree, params, C, n_head)
+    mha = mha.to(dtype)
+    rounded = {name: torch.from_numpy(value).to(dtype).double().numpy() for name, value in params.items()}
+    x = torch.from_numpy(rng.normal(size=(2, T, C))).to(dtype)
+    causal = np.tril(np.ones((T, T), dtype=bool))
+    keep = np.ones((2, 1, 1, T), dtype=bool)
+    keep[1, ..., 4:] = False
+    for mask, label in ((causal, "causal mask"), (keep, "padding mask")):
+        with torch.no_grad():
+            got = mha(x, mask=torch.from_numpy(mask))
+        expect(got.dtype == dtype, f"MultiHeadAttention in {dtype} returned {got.dtype}; keep the input's dtype")
+        expected = phase4.multi_head_attention_forward(x.double().numpy(), rounded, n_head, mask)[0]
+        unit = torch.finfo(dtype).eps * np.abs(expected).max()
+        assert_close(got.double().numpy(), expected, f"MultiHeadAttention(8, 2) in {dtype} ({label}) against float64 on "
+                     f"the same rounded weights and inputs (tolerance 8 eps max|out| = {8 * unit:.3g})", rtol=0,
+                     atol=8 * unit, mistake="mask with float('-inf'): -1e9 does not fit in float16 (largest 65504)")
 
 
 def test_causal_mask_hides_the_future(impl, ref_tree, rng):

@@ -128,6 +128,21 @@ def test_mlp_equals_reference_phase1_mlp(impl, ref_tree, rng):
     _mlp_parity(impl, ref_tree, rng, "the reference phase 1")
 
 
+def test_mlp_with_large_pre_activations(impl, ref, ref_tree, rng):
+    """Inputs in the hundreds, so tanh's inputs reach the thousands: outputs and gradients against the reference."""
+    value_mlp = ref_tree.load("phase01_neural_networks.mlp").MLP(3, [4, 2], np.random.default_rng(int(rng.integers(2**31))))
+    x = torch.tensor(300 * rng.normal(size=(5, 3)))
+    model, expected_model = impl.MLP.from_value_mlp(value_mlp), ref.MLP.from_value_mlp(value_mlp)
+    out, expected = model(x), expected_model(x)
+    assert_close(out.detach().numpy(), expected.detach().numpy(), "MLP.from_value_mlp(mlp)(x) with inputs in the hundreds",
+                 rtol=1e-12, atol=1e-12, mistake="torch.tanh is finite for any input; (exp(2x) - 1) / (exp(2x) + 1) is "
+                 "inf / inf = NaN once exp(2x) overflows")
+    (out ** 2).sum().backward()
+    (expected ** 2).sum().backward()
+    for (name, p), e in zip(model.named_parameters(), expected_model.parameters()):
+        assert_close(p.grad.numpy(), e.grad.numpy(), f"{name}.grad with inputs in the hundreds", rtol=1e-10, atol=1e-12)
+
+
 def test_loaded_weights_are_leaves(impl, ref_tree, rng):
     value_mlp = ref_tree.load("phase01_neural_networks.mlp").MLP(2, [3, 1], rng)
     model = impl.MLP.from_value_mlp(value_mlp)

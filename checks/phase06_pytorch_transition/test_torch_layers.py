@@ -51,6 +51,50 @@ def test_layer_norm_matches_torch(impl, rng):
                    mistake="the biased variance (divide by C, unbiased=False), eps inside the square root")
 
 
+def test_layer_norm_far_from_zero(impl, rng):
+    """Rows whose mean is a million times their spread, and rows in the ten thousands, against F.layer_norm."""
+    C = 6
+    params = {"gamma": 1 + 0.2 * rng.normal(size=C), "beta": 0.1 * rng.normal(size=C)}
+    ln = load(impl, impl.LayerNorm(C), params, "LayerNorm(6)")
+    for loc, scale in ((1e6, 1.0), (0.0, 1e4)):
+        x = tensor(loc + scale * rng.normal(size=(2, 3, C)), requires_grad=False)
+        expected = F.layer_norm(x, (C,), tensor(params["gamma"]), tensor(params["beta"]), eps=1e-5)
+        with torch.no_grad():
+            got = ln(x)
+        assert_close(numpy64(got), numpy64(expected), f"LayerNorm(6)(x) for rows of mean {loc:g} and spread {scale:g} "
+                     "against F.layer_norm", rtol=1e-7, atol=1e-9,
+                     mistake="var = ((x - mean) ** 2).mean(-1): mean(x^2) - mean^2 cancels every digit of the variance "
+                             "when the mean is large")
+
+
+def test_layer_norm_uses_its_eps(impl, rng):
+    """eps = 0.1 and 0.5, on rows whose variance is of that size: the module's eps, not a constant."""
+    C = 5
+    for eps in (0.1, 0.5):
+        params = {"gamma": 1 + 0.2 * rng.normal(size=C), "beta": 0.1 * rng.normal(size=C)}
+        ln = load(impl, impl.LayerNorm(C, eps=eps), params, f"LayerNorm(5, eps={eps})")
+        x = tensor(0.5 * rng.normal(size=(3, C)), requires_grad=False)
+        expected = F.layer_norm(x, (C,), tensor(params["gamma"]), tensor(params["beta"]), eps=eps)
+        with torch.no_grad():
+            compare_output(ln(x), numpy64(expected), f"LayerNorm(5, eps={eps})(x) against F.layer_norm(..., eps={eps})",
+                           mistake="add self.eps (the constructor's argument), not a fixed 1e-5")
+
+
+@pytest.mark.parametrize("approximate", APPROXIMATE)
+def test_gelu_far_in_its_tails(impl, approximate):
+    """|x| up to 1000, forward and backward, against F.gelu: x^3 and exp are huge there, the answers x and 0."""
+    values = [-1000.0, -60.0, -12.0, -3.0, 0.0, 3.0, 12.0, 60.0, 1000.0]
+    x, x_torch = tensor(values), tensor(values)
+    out = impl.GELU(approximate)(x)
+    expected = F.gelu(x_torch, approximate=approximate)
+    compare_output(out, numpy64(expected), f"GELU({approximate!r})(x) for x = {values}",
+                   mistake="torch.tanh and torch.erf are finite for any input; tanh written with exp(2u) overflows")
+    out.sum().backward()
+    expected.sum().backward()
+    assert_close(input_grad(x, "GELU"), numpy64(x_torch.grad), f"dx of GELU({approximate!r}) for |x| up to 1000",
+                 rtol=1e-10, atol=1e-12)
+
+
 @pytest.mark.parametrize("approximate", APPROXIMATE)
 def test_gelu_matches_torch(impl, rng, approximate):
     x = tensor(rng.normal(scale=3.0, size=(3, 7)))

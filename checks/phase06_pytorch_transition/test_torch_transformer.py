@@ -113,3 +113,40 @@ def test_adam_steps_equal_numpy(impl, ref_tree, numpy_tree, rng):
         expected = current[name].T if name.endswith("weight") and name.split(".")[-2].startswith("proj_") else current[name]
         assert_close(p.detach().numpy(), expected, f"parameter {name} after 3 Adam steps against {whose} NumPy Adam",
                      rtol=1e-9, atol=1e-8)
+
+
+def test_loss_with_logits_in_the_thousands(impl, ref_tree, rng):
+    """proj_out 1000 times its size: the loss and its gradients against phase 5's (which uses a stable log-softmax)."""
+    config, params, src, tgt_in, tgt_out = setup(ref_tree, rng, "post")
+    params["W_out"] = 1000.0 * params["W_out"]
+    expected_loss, grads = ref_tree.load("phase05_transformer.transformer").loss_and_grads(params, src, tgt_in, tgt_out,
+                                                                                            config)
+    model, converter = model_for(impl, ref_tree, config, params)
+    loss = model.loss(*(torch.from_numpy(a) for a in (src, tgt_in, tgt_out)))
+    assert_close(loss.item(), expected_loss, "model.loss(src, tgt_in, tgt_out) with logits in the thousands against "
+                 "phase 5", rtol=1e-9, mistake="log(softmax(logits)) is log(0) = -inf for a far-off logit: "
+                 "F.cross_entropy works from the logits (a stable log-softmax)")
+    loss.backward()
+    got = converter.grads_to_numpy(model, list(params))
+    for name in ("W_out", "tgt_embed", "src_embed"):
+        assert_close(got[name], grads[name], f"gradient of '{name}' with logits in the thousands against phase 5",
+                     rtol=1e-7, atol=1e-9)
+
+
+@pytest.mark.parametrize("dtype, units", [(torch.float32, 64), (torch.float16, 32)], ids=["float32", "float16"])
+def test_low_precision_logits(impl, ref_tree, rng, dtype, units):
+    """The model in float32 and float16 against phase 5 in float64 on the same rounded weights, to within `units`
+    units of the dtype's precision at the logits' scale (eps max|logit|; over 100 draws the reference is off by at
+    most 19 in float32 and 7 in float16)."""
+    config, params, src, tgt_in, _ = setup(ref_tree, rng, "pre")
+    model, _ = model_for(impl, ref_tree, config, params)
+    model = model.to(dtype)
+    rounded = {name: torch.from_numpy(value).to(dtype).double().numpy() for name, value in params.items()}
+    expected, _ = ref_tree.load("phase05_transformer.transformer").transformer_forward(rounded, src, tgt_in, config)
+    with torch.no_grad():
+        logits = model(torch.from_numpy(src), torch.from_numpy(tgt_in))
+    expect(logits.dtype == dtype, f"Transformer in {dtype} returned logits in {logits.dtype}; every activation keeps the "
+           "model's dtype", mistake="move the positional encoding to the embedding's dtype: .to(table.weight)")
+    tolerance = units * torch.finfo(dtype).eps * np.abs(expected).max()
+    assert_close(logits.double().numpy(), expected, f"Transformer(src, tgt_in) in {dtype} against phase 5 in float64 "
+                 f"(tolerance {units} eps max|logit| = {tolerance:.3g})", rtol=0, atol=tolerance)
