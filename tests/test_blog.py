@@ -14,8 +14,8 @@ import sys
 import pytest
 
 from grading import ROOT, stubs
-from tests.test_capstone_faults import TIERS, Tiny
-from tests.test_reports import Chromium
+from tests.test_capstone_faults import Tiny, tiny_build
+from tests.test_reports import browser  # noqa: F401 - the fixture, headless Chromium
 
 FIGURES = {"xor", "embeddings", "lengths", "parameters", "curves", "attention"}
 
@@ -23,14 +23,8 @@ FIGURES = {"xor", "embeddings", "lengths", "parameters", "curves", "attention"}
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
     """A tiny graded capstone run, a phase-0 grade, then `blog --impl solutions`, all in a build of its own."""
-    import numpy as np
-
     build = tmp_path_factory.mktemp("blog-build")
-    rng = np.random.default_rng(0)
-    words = ["".join(rng.choice(list("abcdefghijklmnopqrstuvwxyz"), rng.integers(3, 7))) for _ in range(60)]
-    (build / "corpus.txt").write_text("\n".join(" ".join(rng.choice(words, 6)) + "." for _ in range(2000)) + "\n")
-    tiny = Tiny(build)
-    tiny.tiers.write_text(TIERS.format(corpus=build / "corpus.txt"))
+    tiny = tiny_build(build)
     run = tiny.run("solutions", "--max-steps", 150)
     assert tiny.cli("capstone-grade", "--run", run.name).returncode in (0, 1)     # graded either way
     checked = tiny.cli("check", "--phase", 0, "--impl", "solutions", "--json", build / "grade" / "results.json")
@@ -107,13 +101,6 @@ def test_bad_input_is_one_line_and_exit_2(tmp_path, args, words):
     result = Tiny(tmp_path).cli("blog", "--impl", "solutions", *args) if "--impl" not in args else \
         Tiny(tmp_path).cli("blog", *args)
     assert result.returncode == 2 and words in result.stderr and len(result.stderr.strip().splitlines()) == 1, result.stderr
-
-
-@pytest.fixture(scope="module")
-def browser(tmp_path_factory):
-    chromium = Chromium(tmp_path_factory.mktemp("chromium-profile"))
-    yield chromium
-    chromium.close()
 
 
 def test_the_site_renders_in_a_browser(site, browser):

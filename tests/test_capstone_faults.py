@@ -89,17 +89,23 @@ class Tiny:
         return dest
 
 
-@pytest.fixture(scope="module")
-def tiny(tmp_path_factory):
-    """Random sentences of 60 made-up words: learnable (0.8 nats a character), and easy to memorise."""
-    from grading.capstone import record as record_io
-
-    build = tmp_path_factory.mktemp("capstone-build")
+def tiny_build(build) -> Tiny:
+    """The tiny tier over random sentences of 60 made-up words: learnable (0.8 nats a character), and easy to
+    memorise."""
     rng = np.random.default_rng(0)
     words = ["".join(rng.choice(list("abcdefghijklmnopqrstuvwxyz"), rng.integers(3, 7))) for _ in range(60)]
     (build / "corpus.txt").write_text("\n".join(" ".join(rng.choice(words, 6)) + "." for _ in range(2000)) + "\n")
     setup = Tiny(build)
     setup.tiers.write_text(TIERS.format(corpus=build / "corpus.txt"))
+    return setup
+
+
+@pytest.fixture(scope="module")
+def tiny(tmp_path_factory):
+    from grading.capstone import record as record_io
+
+    build = tmp_path_factory.mktemp("capstone-build")
+    setup = tiny_build(build)
     with pytest.MonkeyPatch.context() as mp:                 # in-process grades read this build's runs
         mp.setattr(record_io, "KEY_FILE", build / "capstone" / record_io.KEY_FILE.name)
         mp.setattr(record_io, "LATEST", build / "capstone" / record_io.LATEST.name)
