@@ -207,21 +207,6 @@ def test_unavailable_device_is_one_line_and_exit_2():
     assert result.returncode == 2 and "not available on this machine" in result.stderr
 
 
-def test_bench_prints_both_models_and_the_ratio():
-    result = cli("bench", "--impl", "solutions", "--device", "cpu", "--config", "smoke", "--steps", "2", "--threads", "1")
-    assert result.returncode == 0, result.stdout + result.stderr
-    assert "reference" in result.stdout and "yours" in result.stdout and "MFU" in result.stdout
-
-
-def test_bench_reports_a_stub_model_in_one_row(tmp_path):
-    from grading import stubs
-
-    tree = tmp_path / "tree"
-    stubs.generate(tree)
-    result = cli("bench", "--impl", tree, "--device", "cpu", "--config", "smoke", "--steps", "1", "--threads", "1")
-    assert result.returncode == 1 and "NotImplementedError" in result.stdout and "Traceback" not in result.stderr
-
-
 def test_forecast_extrapolates_in_log_time():
     points = [(10, 3.0), (20, 2.8), (40, 2.6), (80, 2.4)]      # 0.2 nats per doubling of time
     assert forecast(points, 160) == pytest.approx(2.2)

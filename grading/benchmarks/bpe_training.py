@@ -64,7 +64,7 @@ def encode_rows(bpe, text: str) -> tuple[list[tuple[str, float, float, str]], bo
 
 def main(impl: str = "solutions", chars: int = 300_000, merges: int = 256, rounds: int = 2,
          encode_chars: int | None = None) -> int:
-    from rich.console import Console
+    from grading.benchmarks import console as benchmark_console
     from rich.table import Table
 
     from data.shakespeare import load_text
@@ -78,7 +78,7 @@ def main(impl: str = "solutions", chars: int = 300_000, merges: int = 256, round
         raise UsageError(str(err)) from None
     corpus = load_text()
     encode_text = corpus if encode_chars is None else corpus[:encode_chars]
-    console = Console(width=None if Console().is_terminal else 120)
+    console = benchmark_console(120)
     table = Table(title=f"Byte-level BPE ({impl}): training on {min(chars, len(corpus)):,} characters, {merges} merges, "
                         f"best of {rounds}; encoding {len(encode_text):,} characters")
     for column in ("what", "CPU s", "wall s", "notes"):

@@ -51,7 +51,7 @@ def parity(layers, phase5, model, params, batch, config) -> tuple[float, float]:
 def main(impl: str = "solutions", steps: int = 5, rounds: int = 3, seed: int = 0) -> int:
     import numpy as np
     import torch
-    from rich.console import Console
+    from grading.benchmarks import console as benchmark_console
     from rich.table import Table
 
     from grading.trees import ImportFailure, Tree
@@ -92,7 +92,7 @@ def main(impl: str = "solutions", steps: int = 5, rounds: int = 3, seed: int = 0
         raise UsageError(f"{impl}: {err}") from None
 
     n_params = sum(a.size for a in params.values())
-    console = Console(width=None if Console().is_terminal else 130)
+    console = benchmark_console(130)
     table = Table(title=f"One training step on the CPU ({impl}): phase 5's reversal model ({n_params:,} parameters), "
                         f"batch 64 x {batch[0].shape[1]}, one thread, best of {rounds} x {steps} steps")
     for column in ("what", "CPU ms/step", "wall ms/step", "vs NumPy", "|loss diff|", "max grad diff / max grad"):

@@ -129,7 +129,7 @@ def run_arm(arm: str, config: dict, target: float, impl: str, full: bool) -> Res
 
 
 def main(arms: list[str], eval_interval: int, rounds: int, target: float | None, full: bool, impl: str) -> int:
-    from rich.console import Console
+    from grading.benchmarks import console as benchmark_console
     from rich.table import Table
 
     from data.prepare import prepare
@@ -156,7 +156,7 @@ def main(arms: list[str], eval_interval: int, rounds: int, target: float | None,
         values = [getattr(r, attr) for r in results[arm] if getattr(r, attr) is not None]
         return statistics.median(values) if len(values) == len(results[arm]) else None
 
-    console = Console(width=None if Console().is_terminal else 140)
+    console = benchmark_console(140)
     table = Table(title=f"Time to validation loss {target} on the smoke tier ({impl}; one thread; validation every "
                         f"{eval_interval} steps; median of {rounds} round{'s' if rounds > 1 else ''})")
     for column in ("arm", "settings", "steps", "CPU s", "CPU ms/step", "wall s", "CPU vs first", "wall vs first",

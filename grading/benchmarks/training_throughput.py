@@ -1,64 +1,56 @@
-"""`make bench`: training throughput (tokens/s) and MFU of the learner's GPT against the reference GPT.
+"""`make bench`: training throughput (tokens/s, ms/step) and MFU of the learner's GPT and trainer against the
+reference's, and against the reference with torch.optim.AdamW(fused=True) in place of phase 8's AdamW.
 
-Both models get the same shape (a capstone tier's model), the same random batch, torch.optim.AdamW and
-the same precision (bf16 autocast on cuda and on mps where supported, fp32 on cpu), on the same device, in
-the same process, in alternating rounds (reference, yours, reference, yours); each row reports its best
-round, which is the least disturbed by whatever else the machine is doing. One optimiser step = forward,
-backward, AdamW update of one micro-batch; the clock stops after the device has finished (synchronize).
+Three rows, each one model trained on one fixed random batch: yours (your phase 7 GPT stepped by your phase 8
+trainer's parts: accumulate_gradients under autocast_context, clip_grad_norm, and the optimiser your
+trainer's build_optimizer builds, phase 8's AdamW), the reference (the same from solutions/), and the
+reference with optimizer="fused". All get the same shape (a capstone tier's model and training settings), the
+same batch and precision (bf16 autocast on cuda, and on mps where supported; fp32 on cpu), on the same device,
+in the same process, in alternating rounds (reference, yours, fused, reference, ...); each row reports its best
+round, the least disturbed by whatever else the machine is doing, and its tokens/s as a multiple of the
+reference's in the same run. One step = forward and backward of one micro-batch, clipping, the optimiser
+update; the clock stops after the device has finished (synchronize). The result is also written as JSON to
+build/bench/training_throughput.json (WORKBOOK_BUILD moves build/).
 
 MFU = tokens/s x FLOPs per token / peak FLOP/s, with FLOPs per token = 6N + 12 L H Q T (N the parameters
 without the position embedding; Kaplan et al., 2020, appendix; Chowdhery et al., 2022, appendix B). The
 peak comes from phase 8's table for GPUs (datasheet bf16 dense, or the measured M4 Max figure); on the CPU
 it is measured here with a float32 matmul, so CPU MFU reads "fraction of what this CPU's matmul reaches".
 
-    python -m grading bench --impl exercises --device auto [--config smoke|gpt2-small] [--steps 10]
+    python -m grading bench --impl exercises --device auto [--config smoke|gpt2-small] [--steps 10] [--threads N]
+
+On a CPU the default is the smoke tier's model (4 layers, width 128, context 64, batch 12) on the tier's
+threads (one): GPT-2 Small takes seconds a step there.
 """
 from __future__ import annotations
 
-import contextlib
 import time
 
 from grading import UsageError
+from grading.benchmarks.optimizer_step import one_line, sync, write_json
 
 ROUNDS = 2
 WARMUP = 2
 CPU_GPT2_BATCH = 1           # GPT-2 Small on a CPU: one sequence of 1024 tokens a step is already slow
 CHAR_VOCAB = 76              # the smoke tier's vocabulary: Shakespeare's distinct characters
+OUT = "training_throughput.json"
+# (row, tree, optimizer): "yours" is --impl's tree; its optimiser is whatever that tree's build_optimizer builds
+ROWS = (("reference", "solutions", "adamw"), ("yours", None, "adamw"),
+        ("reference, fused", "solutions", "fused"))
 
 
-def _sync(device: str) -> None:
-    import torch
-
-    if device == "cuda":
-        torch.cuda.synchronize()
-    elif device == "mps":
-        torch.mps.synchronize()
-
-
-def _autocast(device: str):
-    import torch
-
-    if device == "cuda" and torch.cuda.is_bf16_supported():
-        return torch.autocast("cuda", dtype=torch.bfloat16)
-    if device == "mps":
-        try:
-            return torch.autocast("mps", dtype=torch.bfloat16)
-        except (RuntimeError, ValueError):   # an older torch without bf16 autocast on MPS
-            return contextlib.nullcontext()
-    return contextlib.nullcontext()
-
-
-def shape(config: str, device: str) -> tuple[dict, int]:
-    """(GPTConfig fields, batch size) of a capstone tier's model, sized for the device."""
+def shape(config: str, device: str) -> tuple[dict, dict, int, int | None]:
+    """(GPTConfig fields, TrainConfig fields, batch size, CPU threads or None) of a capstone tier on the device."""
     from grading.capstone import tiers as capstone_tiers
 
     tier = capstone_tiers.get(config)
     model = {"vocab_size": CHAR_VOCAB, **tier.model}
     budget = tier.budgets.get(device)
-    batch = int({**tier.train, **(budget.train if budget else {})}["batch_size"])
+    train = {**tier.train, **(budget.train if budget else {})}
+    batch = int(train["batch_size"])
     if device == "cpu" and model["block_size"] >= 512:
         batch = CPU_GPT2_BATCH
-    return model, batch
+    return model, train, batch, budget.threads if budget else None
 
 
 def cpu_peak_flops(n: int = 1024, repeats: int = 10) -> float:
@@ -99,18 +91,27 @@ def flops_per_token(model_config: dict) -> float:
 
 
 class Runner:
-    """One model (from one tree) being trained on one fixed batch."""
+    """One model (from one tree) trained on one fixed batch by that tree's phase 8 trainer parts."""
 
-    def __init__(self, tree: str, model_config: dict, batch: int, device: str):
+    def __init__(self, tree: str, model_config: dict, train: dict, batch: int, device: str, optimizer: str):
         import torch
 
         from grading.trees import Tree
 
-        module = Tree(tree).load("phase07_gpt_architecture.model")
+        t = Tree(tree)
+        model_module, trainer = t.load("phase07_gpt_architecture.model"), t.load("phase08_training_gpt.trainer")
+        self.accumulate = t.load("phase08_training_gpt.accumulation").accumulate_gradients
+        self.clip = t.load("phase08_training_gpt.clipping").clip_grad_norm
+        precision = t.load("phase08_training_gpt.precision")
+        dtype = precision.resolve_dtype("auto", device)
+        self.autocast = lambda: precision.autocast_context(device, dtype)
+        settings = {k: v for k, v in train.items() if k in ("lr", "weight_decay", "beta1", "beta2", "grad_clip")}
+        config = trainer.TrainConfig(data_dir="", out_dir="", **model_config, **settings, optimizer=optimizer)
         torch.manual_seed(0)
-        self.model = module.GPT(module.GPTConfig(**model_config)).to(device)
+        self.model = model_module.GPT(model_module.GPTConfig(**model_config)).to(device)
         self.model.train()
-        self.optimizer = torch.optim.AdamW(self.model.parameters(), lr=1e-4)
+        self.optimizer = trainer.build_optimizer(self.model, config)
+        self.grad_clip = config.grad_clip
         g = torch.Generator().manual_seed(0)
         tokens = torch.randint(0, model_config["vocab_size"], (batch, model_config["block_size"] + 1), generator=g)
         self.x, self.y = tokens[:, :-1].to(device), tokens[:, 1:].contiguous().to(device)
@@ -118,34 +119,39 @@ class Runner:
         self.params = sum(p.numel() for p in self.model.parameters())
 
     def step(self) -> None:
-        with _autocast(self.device):
-            _, loss = self.model(self.x, self.y)
-        loss.backward()
+        """One optimiser step as the trainer takes it, for one micro-batch."""
+        self.accumulate(self.model, [(self.x, self.y)], self.autocast)
+        if self.grad_clip > 0:
+            self.clip(self.model.parameters(), self.grad_clip)
         self.optimizer.step()
         self.optimizer.zero_grad(set_to_none=True)
 
     def seconds_per_step(self, steps: int) -> float:
         for _ in range(WARMUP):
             self.step()
-        _sync(self.device)
+        sync(self.device)
         t0 = time.perf_counter()
         for _ in range(steps):
             self.step()
-        _sync(self.device)
+        sync(self.device)
         return (time.perf_counter() - t0) / steps
 
 
 def measure(impl: str, device: str, config: str, steps: int) -> dict:
-    """{"rows": [...], "peak", "peak_source", ...}: both trees measured in this one process."""
-    model_config, batch = shape(config, device)
+    """{"rows": [...], "peak", "peak_source", ...}: every row measured in this one process."""
+    import os
+
+    import torch
+
+    model_config, train, batch, _ = shape(config, device)
     runners, errors = {}, {}
-    for label, tree in (("reference", "solutions"), ("yours", impl)):
+    for label, tree, optimizer in ROWS:
         try:
-            runners[label] = Runner(tree, model_config, batch, device)
+            runners[label] = Runner(tree or impl, model_config, train, batch, device, optimizer)
             runners[label].step()
-        except Exception as err:  # noqa: BLE001 - a learner's model can fail in any way; report it in one line
+        except Exception as err:  # noqa: BLE001 - a learner's model or trainer can fail in any way; one line
             runners.pop(label, None)
-            errors[label] = f"{type(err).__name__}: {str(err).splitlines()[0] if str(err) else ''}"
+            errors[label] = one_line(err)
     best = {label: float("inf") for label in runners}
     for _ in range(ROUNDS):
         for label, runner in runners.items():
@@ -153,18 +159,23 @@ def measure(impl: str, device: str, config: str, steps: int) -> dict:
     fpt = flops_per_token(model_config)
     peak_flops, source = peak(device)
     rows = []
-    for label in ("reference", "yours"):
+    for label, tree, optimizer in ROWS:
+        row = {"model": label, "tree": tree or impl, "optimizer": optimizer}
         if label in errors:
-            rows.append({"model": label, "error": errors[label]})
+            rows.append({**row, "error": errors[label]})
             continue
         runner = runners[label]
         tps = runner.tokens_per_step / best[label]
-        rows.append({"model": label, "params": runner.params, "ms_per_step": 1000 * best[label],
-                     "tokens_per_s": tps, "mfu": tps * fpt / peak_flops})
-    import torch
-
-    return {"config": config, "device": device, "model_config": model_config, "batch": batch, "steps": steps,
-            "threads": torch.get_num_threads(),
+        rows.append({**row, "params": runner.params, "ms_per_step": 1000 * best[label], "tokens_per_s": tps,
+                     "mfu": tps * fpt / peak_flops})
+    ref = rows[0]
+    for row in rows:
+        if "error" not in row and "error" not in ref:
+            row["vs_reference"] = row["tokens_per_s"] / ref["tokens_per_s"]
+    return {"benchmark": "training_throughput", "impl": impl, "config": config, "device": device,
+            "model_config": model_config, "batch": batch, "steps": steps, "rounds": ROUNDS, "warmup": WARMUP,
+            "threads": torch.get_num_threads(), "torch": torch.__version__,
+            "load_average": os.getloadavg()[0] if hasattr(os, "getloadavg") else None,
             "flops_per_token": fpt, "peak": peak_flops, "peak_source": source, "rows": rows}
 
 
@@ -174,27 +185,28 @@ def table(result: dict):
     c = result["model_config"]
     n = result["threads"]
     where = result["device"] + (f" ({n} thread{'s' if n > 1 else ''})" if result["device"] == "cpu" else "")
+    load = f"; load average {result['load_average']:.2f}" if result["load_average"] is not None else ""
     t = Table(title=f"training throughput · {result['config']} ({c['n_layer']} layers, width {c['n_embd']}, "
                     f"context {c['block_size']}, vocab {c['vocab_size']}) · batch {result['batch']} · {where}",
               caption=f"{result['flops_per_token'] / 1e6:,.1f} MFLOP/token (6N + 12·L·H·Q·T); peak "
-                      f"{result['peak'] / 1e12:,.3g} TFLOP/s ({result['peak_source']}); best of {ROUNDS} rounds "
-                      f"of {result['steps']} steps")
-    for column in ("GPT", "params", "ms/step", "tokens/s", "MFU", "tokens/s vs reference"):
-        t.add_column(column, justify="left" if column == "GPT" else "right")
-    ref = next(r for r in result["rows"] if r["model"] == "reference")
+                      f"{result['peak'] / 1e12:,.3g} TFLOP/s ({result['peak_source']}); best of {result['rounds']} "
+                      f"alternating rounds of {result['steps']} steps; yours: {result['impl']}{load}")
+    for column in ("GPT and trainer", "optimizer", "params", "ms/step", "tokens/s", "MFU", "vs reference"):
+        t.add_column(column, justify="left" if column in ("GPT and trainer", "optimizer") else "right")
     for r in result["rows"]:
         if "error" in r:
-            t.add_row(r["model"], "", "", "", "", r["error"])
+            t.add_row(r["model"], r["optimizer"], "", "", "", "", r["error"])
             continue
-        ratio = r["tokens_per_s"] / ref["tokens_per_s"] if ref and "error" not in ref else float("nan")
-        t.add_row(r["model"], f"{r['params']:,}", f"{r['ms_per_step']:,.1f}", f"{r['tokens_per_s']:,.0f}",
-                  f"{100 * r['mfu']:.1f}%", f"{ratio:.2f}x")
+        ratio = f"{r['vs_reference']:.2f}x" if "vs_reference" in r else ""
+        t.add_row(r["model"], r["optimizer"], f"{r['params']:,}", f"{r['ms_per_step']:,.1f}",
+                  f"{r['tokens_per_s']:,.0f}", f"{100 * r['mfu']:.1f}%", ratio)
     return t
 
 
 def run(impl: str = "exercises", device: str | None = "auto", config: str | None = None, steps: int = 10,
         threads: int | None = None) -> int:
-    from rich.console import Console
+    import torch
+    from grading.benchmarks import console as benchmark_console
 
     from grading.capstone import tiers as capstone_tiers
     from grading.trees import resolve
@@ -204,14 +216,15 @@ def run(impl: str = "exercises", device: str | None = "auto", config: str | None
     config = config or ("smoke" if device == "cpu" else "gpt2-small")
     if steps < 1:
         raise UsageError(f"--steps must be at least 1, got {steps}")
-    if threads is not None:
-        if threads < 1:
-            raise UsageError(f"--threads must be at least 1, got {threads}")
-        import torch
-
-        torch.set_num_threads(threads)     # CPU threads for both models and for the matmul peak
+    if threads is not None and threads < 1:
+        raise UsageError(f"--threads must be at least 1, got {threads}")
+    tier_threads = shape(config, device)[3] if device == "cpu" else None
+    if threads or tier_threads:
+        torch.set_num_threads(threads or tier_threads)   # CPU threads for every model and for the matmul peak
     result = measure(impl, device, config, steps)
-    Console(highlight=False).print(table(result))
+    console = benchmark_console(140)
+    console.print(table(result))
+    console.print(f"written to {write_json(result, OUT)}")
     return 0 if all("error" not in r for r in result["rows"]) else 1
 
 
