@@ -157,8 +157,8 @@ def test_state_layout(impl, seed):
     expect({"step", "exp_avg", "exp_avg_sq"} <= set(state), f"optimizer.state[p] has keys {sorted(state)}, expected "
            f"'step', 'exp_avg' and 'exp_avg_sq' (torch's names: checkpoints and resumes rely on them)")
     expect(type(state["step"]) is int, f"state['step'] is a {type(state['step']).__name__}, expected a Python int: "
-           f"the step count lives on the host, so that 1 - beta^t is a float (a tensor's value must be read back "
-           f"with .item(), which on a GPU waits for the device)")
+           f"the step count lives on the host, so that 1 - beta^t is a float that costs no op (a tensor step costs "
+           f"an op to advance and an .item() to read, per parameter and step, and a wait when it is on a GPU)")
     expect(state["step"] == 3, f"state['step'] is {state['step']} after 3 steps, expected 3")
     expect(tuple(state["exp_avg"].shape) == tuple(model.fc.weight.shape), "exp_avg must have the parameter's shape")
 

@@ -10,8 +10,9 @@ would be divided by sqrt(v_hat) like the gradient, so weights with large gradien
 The update is written in multi-tensor form: each line is one torch._foreach_* call over all the tensors of a
 group (GPT-2 Small has 148), not a Python loop of one small op per tensor. On a GPU every op is a kernel
 launch, so a loop costs about ten launches per tensor and a step; the foreach form costs about ten per group.
-The step count t stays a Python int on the host: the bias corrections 1 - beta^t are then plain floats, and
-reading them never waits for the device.
+The step count t stays a Python int on the host: the bias corrections 1 - beta^t are then plain floats that
+cost no op at all (a tensor t costs an op to advance and one to read back, per tensor and step, and a wait for
+the device when it lives there).
 """
 from __future__ import annotations
 
