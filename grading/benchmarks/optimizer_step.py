@@ -14,7 +14,7 @@ each is at least one kernel launch, so the count is the launch overhead on any d
 written to build/bench/optimizer_step.json.
 
     python -m grading.benchmarks.optimizer_step [--impl solutions] [--device auto] [--config gpt2-small|tiny]
-                                                [--steps 5] [--rounds 3] [--threads N]
+                                                [--steps 3] [--rounds 2] [--threads N]
 """
 from __future__ import annotations
 
@@ -34,7 +34,7 @@ OUT = "optimizer_step.json"
 
 def per_tensor_adamw():
     """The workbook's AdamW as it was: correct, but a Python loop of small ops over the tensors, with the step
-    count a tensor read back with .item() (a device sync on a GPU) for every parameter at every step."""
+    count a tensor advanced and read back with .item() for every parameter at every step."""
     import torch
 
     class PerTensorAdamW(torch.optim.Optimizer):
@@ -191,8 +191,8 @@ def write_json(result: dict, name: str) -> str:
     return str(path)
 
 
-def run(impl: str = "solutions", device: str | None = "auto", config: str = "gpt2-small", steps: int = 5,
-        rounds: int = 3, threads: int | None = None) -> int:
+def run(impl: str = "solutions", device: str | None = "auto", config: str = "gpt2-small", steps: int = 3,
+        rounds: int = 2, threads: int | None = None) -> int:
     from grading.benchmarks import console as benchmark_console
 
     from grading.capstone import tiers as capstone_tiers
@@ -225,8 +225,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--impl", default="solutions", help="the tree whose phase 8 AdamW is measured")
     parser.add_argument("--device", default="auto", help="auto | cuda | mps | cpu")
     parser.add_argument("--config", default="gpt2-small", help=" | ".join(CONFIGS))
-    parser.add_argument("--steps", type=int, default=5, help="timed steps per optimiser and round")
-    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--steps", type=int, default=3, help="timed steps per optimiser and round")
+    parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--threads", type=int, help="CPU threads (default: torch's, one per core)")
     args = parser.parse_args(argv)
     try:
