@@ -76,7 +76,7 @@ test: $(VENV)/.hf-data $(VENV)/.notebooks
 	@$(PY) -m pytest tests -q -o cache_dir=.test-build/.pytest_cache
 
 capstone: $(STAMP)
-	@$(PY) -m grading capstone $(if $(resume),--resume $(resume)) $(if $(tier),--tier $(tier)) $(if $(impl),--impl $(impl)) $(if $(device),--device $(device)) $(if $(variant),--variant $(variant)) $(if $(optimizer),--optimizer $(optimizer))
+	@$(PY) -m grading capstone $(if $(resume),--resume $(resume)) $(if $(tier),--tier $(tier)) $(if $(impl),--impl $(impl)) $(if $(device),--device $(device)) $(if $(variant),--variant $(variant)) $(if $(optimizer),--optimizer $(optimizer)) $(if $(nproc),--nproc $(nproc))
 
 capstone-grade: $(STAMP)
 	@$(PY) -m grading capstone-grade $(if $(run),--run $(run))

@@ -359,13 +359,13 @@ def cmd_capstone(args) -> int:
 
     if args.resume:
         given = [f"--{k.replace('_', '-')}" for k in ("tier", "impl", "device", "max_steps", "seed", "tiers",
-                                                        "variant", "optimizer")
+                                                        "variant", "optimizer", "nproc")
                  if getattr(args, k) is not None]
         if given:
             raise UsageError(f"--resume continues a run with its own settings; drop {', '.join(given)}")
         return run.resume(args.resume)
     return run.start(args.tier, args.impl or "exercises", args.device, args.max_steps, args.seed, args.tiers,
-                     args.variant, args.optimizer)
+                     args.variant, args.optimizer, args.nproc)
 
 
 def cmd_capstone_grade(args) -> int:
@@ -510,6 +510,7 @@ def build_parser() -> Parser:
     p.add_argument("--variant", help="gpt2 (default: phase 7's GPT) | llama (phase 9's LLaMA-style GPT)")
     p.add_argument("--optimizer", help="adamw (default: your phase 8 AdamW) | fused (torch.optim.AdamW(fused=True)) "
                    "| muon (phase 9's Muon, at twice the rate)")
+    p.add_argument("--nproc", help="trainer processes under torchrun with DistributedDataParallel (default 1; one per GPU)")
     p.add_argument("--resume", metavar="RUN", help="continue an interrupted run (an id, or latest) from its last checkpoint")
     p.set_defaults(run=cmd_capstone)
 

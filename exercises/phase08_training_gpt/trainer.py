@@ -268,12 +268,14 @@ class RankShard:
 @dataclass
 class Runtime:
     """Where this process trains: its device and dtype, and its rank among world_size processes (1 unless
-    started by torchrun). `control` is a CPU (gloo) group for decisions the host takes, so they cost no GPU sync."""
+    started by torchrun). `control` is a CPU (gloo) group for decisions the host takes, so they cost no GPU sync;
+    owns_group: start_runtime joined the process group (and close() leaves it), rather than its caller."""
     device: torch.device
     dtype: torch.dtype
     rank: int = 0
     world_size: int = 1
     control: object = None
+    owns_group: bool = False
 
     @property
     def main(self) -> bool:
@@ -296,7 +298,7 @@ class Runtime:
         if self.world_size == 1:
             return model
         ids = [self.device.index] if self.device.type == "cuda" else None
-        return DistributedDataParallel(model, device_ids=ids, broadcast_buffers=False)
+        return DistributedDataParallel(model, device_ids=ids)
 
     def forward_contexts(self, model: torch.nn.Module, n: int):
         """accumulate_gradients' `autocast` for a step of n micro-batches: a fresh context per forward pass, and
@@ -338,7 +340,7 @@ class Runtime:
         return bool(t[0])
 
     def close(self) -> None:
-        if self.world_size > 1 and dist.is_initialized():
+        if self.owns_group and dist.is_initialized():
             dist.destroy_process_group()
 
 
@@ -348,7 +350,7 @@ def start_runtime(config: TrainConfig) -> Runtime:
     device: several processes there are refused."""
     device = pick_device(config.device)
     world = int(os.environ.get("WORLD_SIZE", "1"))
-    rank, control = 0, None
+    rank, control, owns = 0, None, False
     if world > 1:
         if device.type == "mps":
             raise ValueError(f"{world} processes on one Apple GPU: MPS trains in one process (nproc=1)")
@@ -361,9 +363,10 @@ def start_runtime(config: TrainConfig) -> Runtime:
             torch.cuda.set_device(device)
         if not dist.is_initialized():
             dist.init_process_group("nccl" if device.type == "cuda" else "gloo")
+            owns = True
         control = dist.new_group(backend="gloo") if device.type == "cuda" else dist.group.WORLD
     fast_matmuls(device.type)
-    return Runtime(device, resolve_dtype(config.dtype, device.type), rank, world, control)
+    return Runtime(device, resolve_dtype(config.dtype, device.type), rank, world, control, owns)
 
 
 def _check_data(config: TrainConfig) -> None:

@@ -5,7 +5,8 @@
 
 The child imports the learner's trainer and trains with the engine's config, nothing more: no timing here
 (the engine measures from outside). It runs as the leader of its own process group and kills that group
-if the engine dies, so a trainer never runs on unwatched.
+if the engine dies, so a trainer never runs on unwatched. Under torchrun (nproc > 1) there is one child per
+rank, each watching torchrun the same way; the trainer's Runtime joins the process group.
 """
 from __future__ import annotations
 
@@ -55,9 +56,13 @@ def child(impl: str, config_path: str) -> int:
     except (ImportFailure, UsageError) as err:
         print(f"[capstone] the trainer does not load: {err}", file=sys.stderr)
         return CHILD_FAILED
+    if int(os.environ.get("WORLD_SIZE", "1")) > 1 and not hasattr(trainer, "start_runtime"):
+        print("[capstone] your trainer predates many-process training (it has no start_runtime: every rank would "
+              "write the same files); regenerate it from the stub, or train with nproc=1", file=sys.stderr)
+        return CHILD_FAILED
     known = {f.name for f in dataclasses.fields(trainer.TrainConfig)}
     unknown = sorted(set(config) - known)
-    if unknown:
+    if unknown and os.environ.get("RANK", "0") == "0":
         print(f"[capstone] your TrainConfig lacks {', '.join(unknown)}: left out (regenerate it from the stub to "
               f"get them)", file=sys.stderr)
     try:
@@ -65,7 +70,8 @@ def child(impl: str, config_path: str) -> int:
     except NotImplementedError as err:
         print(f"[capstone] the trainer is not written yet: {err}", file=sys.stderr)
         return CHILD_FAILED
-    print(f"[capstone] trainer returned {summary}", file=sys.stderr)
+    if os.environ.get("RANK", "0") == "0":
+        print(f"[capstone] trainer returned {summary}", file=sys.stderr)
     return 0
 
 

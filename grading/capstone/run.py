@@ -3,9 +3,11 @@
 The engine prepares the data, gives the trainer its own copy of the train and validation splits (never the
 test split, which only the grader reads), hashes the held-out tokens, issues a nonce (and from it the run's
 seed), writes and seals the run record, spawns `python -m grading.capstone child --impl TREE --config
-config.json` in a process group of its own, and then, until the child exits:
+config.json` in a process group of its own (with nproc > 1, under `python -m torch.distributed.run`, which
+starts that many children, each in a session of its own), and then, until the child exits:
 - measures the budget by the tier's clock: on a CPU the user + system seconds of the trainer's process
-  tree (a busy machine slows a run's wall clock, not its CPU time); on a GPU the wall clock;
+  tree, every rank's included (a busy machine slows a run's wall clock, not its CPU time); on a GPU the wall
+  clock;
 - reads each new line of the trainer's log.jsonl and stamps its steps and validation losses with the
   engine's clocks (engine.jsonl), warning once when the curve, extrapolated to the end of the run, misses
   the target;
@@ -30,6 +32,7 @@ import time
 from pathlib import Path
 
 from grading import ROOT, UsageError
+from grading.capstone import preflight
 from grading.capstone import record as record_io
 from grading.capstone import tiers
 from grading.capstone.record import CKPT, CONFIG, DATA, ENGINE_LOG, FROZEN, LOG
@@ -83,12 +86,12 @@ def horizon(elapsed: float, step: int, max_steps: int, budget: float) -> float:
 _TICK = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
 
 
-def group_cpu_seconds(pgid: int) -> float | None:
-    """User + system CPU seconds of every live process in group `pgid`, with what each has reaped of its own
-    children; None where the system does not tell (then the engine counts the child's rusage when it exits)."""
+def _processes() -> list[tuple[int, int, int, float]] | None:
+    """(pid, ppid, pgid, user + system CPU seconds with what it reaped of its children) of every live process;
+    None where neither /proc nor ps tells."""
     proc = Path("/proc")
     if proc.is_dir():
-        total = 0.0
+        found = []
         for entry in os.scandir(proc):
             if not entry.name.isdigit():
                 continue
@@ -97,15 +100,42 @@ def group_cpu_seconds(pgid: int) -> float | None:
             except OSError:
                 continue
             fields = stat[stat.rfind(b")") + 2:].split()     # after "pid (comm) ": state, ppid, pgrp, ...
-            if len(fields) > 14 and int(fields[2]) == pgid:
-                total += sum(int(f) for f in fields[11:15]) / _TICK   # utime, stime, cutime, cstime
-        return total
+            if len(fields) > 14:                             # utime, stime, cutime, cstime
+                found.append((int(entry.name), int(fields[1]), int(fields[2]), sum(int(f) for f in fields[11:15]) / _TICK))
+        return found
     try:
-        out = subprocess.run(["ps", "-A", "-o", "pgid=,time="], capture_output=True, text=True, timeout=5).stdout
+        out = subprocess.run(["ps", "-A", "-o", "pid=,ppid=,pgid=,time="], capture_output=True, text=True, timeout=5).stdout
     except (OSError, subprocess.SubprocessError):
         return None
-    return sum(_ps_seconds(t) for g, t in (line.split(None, 1) for line in out.splitlines() if line.strip())
-               if g.isdigit() and int(g) == pgid)
+    rows = [line.split(None, 3) for line in out.splitlines() if line.strip()]
+    return [(int(a), int(b), int(c), _ps_seconds(t)) for a, b, c, t in rows if a.isdigit() and b.isdigit() and c.isdigit()]
+
+
+def trainer_tree(pgid: int, processes=None) -> list[tuple[int, int, int, float]]:
+    """The processes of group `pgid` and all their descendants: torchrun starts each rank in a session (and so a
+    group) of its own, which a group alone would miss."""
+    processes = _processes() if processes is None else processes
+    children: dict[int, list] = {}
+    for row in processes or []:
+        children.setdefault(row[1], []).append(row)
+    tree = [row for row in processes or [] if row[2] == pgid]
+    seen = {row[0] for row in tree}
+    for row in tree:                                  # grows while it is walked: breadth first
+        for child in children.get(row[0], []):
+            if child[0] not in seen:
+                seen.add(child[0])
+                tree.append(child)
+    return tree
+
+
+def group_cpu_seconds(pgid: int) -> float | None:
+    """User + system CPU seconds of every live process of the trainer's tree (trainer_tree), with what each has
+    reaped of its own children; None where the system does not tell (then the engine counts the child's
+    rusage when it exits)."""
+    processes = _processes()
+    if processes is None:
+        return None
+    return sum(row[3] for row in trainer_tree(pgid, processes))
 
 
 def _ps_seconds(text: str) -> float:
@@ -248,10 +278,18 @@ def _freeze(folder: Path) -> bool:
 
 
 def _signal_group(pgid: int, sig: int) -> None:
+    """`sig` to the trainer's group; a SIGKILL also to every process of its tree (the ranks torchrun started in
+    sessions of their own), so that none writes after the engine seals the record."""
+    others = [row[0] for row in trainer_tree(pgid) if row[2] != pgid] if sig == signal.SIGKILL else []
     try:
         os.killpg(pgid, sig)
     except (ProcessLookupError, PermissionError):
         pass
+    for pid in others:
+        try:
+            os.kill(pid, sig)
+        except (ProcessLookupError, PermissionError):
+            pass
 
 
 def _stop(child: subprocess.Popen, wait_s: float = 10.0) -> None:
@@ -265,13 +303,16 @@ def _stop(child: subprocess.Popen, wait_s: float = 10.0) -> None:
     _signal_group(child.pid, signal.SIGKILL)
 
 
-def spawn(folder: Path, impl: Path, threads: int | None = None) -> subprocess.Popen:
-    """The trainer, in a new session (its own process group, which the engine signals as one)."""
+def spawn(folder: Path, impl: Path, threads: int | None = None, nproc: int = 1) -> subprocess.Popen:
+    """The trainer, in a new session (its own process group, which the engine signals as one); with nproc > 1,
+    torchrun (python -m torch.distributed.run --standalone) starting nproc trainers, one per rank."""
     env = dict(os.environ, PYTHONUNBUFFERED="1", CAPSTONE_CONFIG_SHA256=record_io.sha256_file(folder / CONFIG))
     if threads:
         env.update(OMP_NUM_THREADS=str(threads), MKL_NUM_THREADS=str(threads))
     env["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), env.get("PYTHONPATH")) if p)
-    cmd = [sys.executable, "-m", "grading.capstone", "child", "--impl", str(impl), "--config", str(folder / CONFIG)]
+    launcher = ["-m", "torch.distributed.run", "--standalone", "--nproc_per_node", str(nproc)] if nproc > 1 else []
+    cmd = [sys.executable, *launcher, "-m", "grading.capstone", "child", "--impl", str(impl), "--config",
+           str(folder / CONFIG)]
     return subprocess.Popen(cmd, cwd=ROOT, env=env, start_new_session=True)
 
 
@@ -342,9 +383,10 @@ def inspect_checkpoint(folder: Path, path: Path, nonce: str) -> dict:
 
 def start(tier_name: str | None, impl: str = "exercises", device: str | None = None, max_steps: int | None = None,
           seed: int | None = None, tiers_file: str | None = None, variant: str | None = None,
-          optimizer: str | None = None) -> int:
+          optimizer: str | None = None, nproc: str | int | None = None) -> int:
     """A fresh capstone run; 0 when the trainer finished (grade it next), 1 when it failed, 128 + n on signal n."""
     device = tiers.resolve_device(device)
+    processes = tiers.resolve_nproc(nproc, device)
     if tier_name is None:
         if device == "cpu":
             raise tiers.ask_for_tier(device, tiers_file)
@@ -354,7 +396,9 @@ def start(tier_name: str | None, impl: str = "exercises", device: str | None = N
         raise UsageError(f"--max-steps must be a positive number of steps, got {max_steps}")
     impl_path = resolve(impl)
     budget = tier.budget(device)
+    tiers.check_shards(tier, device, processes)
     spec = tier.spec()
+    preflight.refuse_leaking_attention(device, {**tier.model, **tier.train, **budget.train})
     record_io.seal({}, create_key=True)                      # a missing or damaged key stops here, before a run folder
     data_dir, meta = prepare_data(spec)
     run_id, nonce, folder = record_io.new_run(tier.name)
@@ -377,12 +421,13 @@ def start(tier_name: str | None, impl: str = "exercises", device: str | None = N
         "wall_cap_s": budget.wall_cap_s, "grace_s": tier.grace_s, "reserve_s": tier.reserve_s, "target": budget.target,
         "points": tier.points, "eval": tier.eval, "config": config,
         "model_config": tiers.model_config(tier, int(meta["vocab_size"])),
-        "max_steps_override": max_steps, "threads": budget.threads,
+        "max_steps_override": max_steps, "threads": budget.threads, "nproc": processes,
         "data": {"dir": str(data_dir), "trainer_dir": str(mine), **held_out(data_dir)},
         "versions": {"python": platform.python_version(), "torch": torch.__version__},
         "status": "running", "segments": [], "spent": {"wall_s": 0.0, "cpu_s": 0.0},
     }
-    say(f"run {run_id}: tier {tier.name} ({tier.title}) on {device} ({record['hardware']})")
+    say(f"run {run_id}: tier {tier.name} ({tier.title}) on {device} ({record['hardware']})"
+        + (f", {processes} processes (DistributedDataParallel)" if processes > 1 else ""))
     say(f"target: test loss {budget.target:g} within {budget.describe()}; trainer: {impl_path}; folder: {folder}")
     return _segment(folder, record, config, resume_step=0)
 
@@ -484,7 +529,7 @@ def _segment(folder: Path, record: dict, config: dict, resume_step: int) -> int:
     handlers = {s: signal.signal(s, _raise_interrupted) for s in (signal.SIGTERM, signal.SIGHUP)}
     child = clocks = None
     try:
-        child = spawn(folder, impl_path, record["threads"])
+        child = spawn(folder, impl_path, record["threads"], record.get("nproc", 1))
         clocks = Clocks(child.pid, spent["wall_s"], spent["cpu_s"])
         watcher.event({"segment": len(record["segments"]) + 1, "pid": child.pid, "wall_s": round(spent["wall_s"], 3),
                        "cpu_s": round(spent["cpu_s"], 3), "utc": segment["started_utc"],

@@ -21,7 +21,8 @@ WALL_CAP = 4      # a CPU run also stops at this many times its budget in wall t
 # TrainConfig fields a tier may set (phase 8's trainer interface); data_dir, out_dir, device, nonce, seed (drawn
 # from the nonce, so that no two runs train alike), max_seconds, max_cpu_seconds and progress are the engine's.
 TRAIN_FIELDS = ("batch_size", "grad_accum_steps", "max_steps", "lr", "min_lr", "warmup_steps", "weight_decay",
-                "beta1", "beta2", "grad_clip", "eval_interval", "eval_batches", "dtype", "compile", "optimizer")
+                "beta1", "beta2", "grad_clip", "eval_interval", "eval_batches", "dtype", "compile", "optimizer",
+                "log_interval", "vocab_multiple")
 # variant: "gpt2" (phase 7's GPT, the default) or "llama" (phase 9's LLaMA-style GPT, with n_kv_head key-value heads)
 MODEL_FIELDS = ("n_layer", "n_head", "n_embd", "block_size", "vocab_size", "dropout", "bias", "variant", "n_kv_head")
 
@@ -200,6 +201,43 @@ def resolve_device(name: str | None) -> str:
     if choice not in available:
         raise UsageError(f"device {choice!r} is not available on this machine; available: {', '.join(available)}")
     return choice
+
+
+def resolve_nproc(value, device: str) -> int:
+    """`make capstone nproc=N`: how many trainer processes (torchrun ranks) to start; a UsageError naming what is
+    valid on this device otherwise (at most one per GPU; on a CPU at most one per core; MPS is one device)."""
+    if value is None:
+        return 1
+    try:
+        n = int(str(value).strip())
+    except ValueError:
+        raise UsageError(f"nproc={value!r} is not a whole number of processes; valid: 1 to {_most_processes(device)}") from None
+    if n < 1:
+        raise UsageError(f"nproc={n}: it must be at least 1 (1 to {_most_processes(device)} on {device})")
+    most = _most_processes(device)
+    if n > most:
+        what = {"cuda": f"{most} CUDA device(s)", "mps": "one Apple GPU (MPS trains in one process)",
+                "cpu": f"{most} CPU core(s)"}[device]
+        raise UsageError(f"nproc={n}: this machine has {what}; valid: 1 to {most}")
+    return n
+
+
+def _most_processes(device: str) -> int:
+    import os
+
+    if device == "cuda":
+        import torch
+
+        return torch.cuda.device_count()
+    return 1 if device == "mps" else (os.cpu_count() or 1)
+
+
+def check_shards(tier: Tier, device: str, nproc: int) -> None:
+    """Each process takes batch_size / nproc rows of every batch: refuse a batch that does not split evenly."""
+    batch = {**tier.train, **tier.budget(device).train}.get("batch_size", 1)
+    if batch % nproc:
+        raise UsageError(f"nproc={nproc}: tier {tier.name!r} has batch_size {batch} on {device}, which does not split "
+                         f"into {nproc} equal shards; use an nproc that divides {batch}")
 
 
 def device_name(device: str, threads: int | None = None) -> str:
