@@ -29,6 +29,15 @@ from tests.test_capstone_faults import TIERS, Tiny, grade
 WORKER = ROOT / "tests" / "ddp_worker.py"
 
 
+@pytest.fixture(autouse=True, scope="module")
+def one_thread():
+    """One thread, as the phase checks train: tiny models run faster so on a busy machine."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
 @pytest.fixture(scope="module")
 def data_dir(tmp_path_factory):
     from data.prepare import prepare
@@ -57,7 +66,6 @@ def one_process(data_dir, out, name):
     from tests import ddp_worker
 
     vocab = json.loads((data_dir / "meta.json").read_text())["vocab_size"]
-    torch.set_num_threads(1)
     trainer.train(trainer.TrainConfig(data_dir=str(data_dir), out_dir=str(out), vocab_size=vocab,
                                       **ddp_worker.COMMON, **ddp_worker.RUNS[name]))
     return out

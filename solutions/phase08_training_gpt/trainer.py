@@ -151,7 +151,12 @@ class PaddedVocab(torch.nn.Module):
 
     def state_dict(self, *args, **kwargs):
         state = self.model.state_dict(*args, **kwargs)
-        return {k: v[:self.vocab_size] if k in self.VOCAB_ROWS else v for k, v in state.items()}
+        real = {}                                  # one copy of the real rows per storage: tied names share it
+        for k in self.VOCAB_ROWS:
+            if k in state:
+                v = state[k]
+                state[k] = real.setdefault(v.untyped_storage().data_ptr(), v[:self.vocab_size].clone())
+        return state
 
     def load_state_dict(self, state, strict: bool = True, assign: bool = False):
         full = self.model.state_dict()

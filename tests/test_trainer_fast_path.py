@@ -1,0 +1,188 @@
+"""The reference trainer's fast path, as far as a CPU can exercise it: the padded vocabulary (masked out of the
+loss, cut off the checkpoint, which the capstone grader loads at the real size), compile settings per device,
+TF32 on CUDA only, pinned non-blocking copies to CUDA, SDPA in phase 7's attention, and the capstone's preflight
+refusing attention that sees the future."""
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as F
+
+from grading import UsageError
+from solutions.phase07_gpt_architecture.model import GPT, GPTConfig
+from solutions.phase08_training_gpt import trainer
+
+
+@pytest.fixture(autouse=True, scope="module")
+def one_thread():
+    """One thread, as the phase checks train: tiny models run faster so on a busy machine."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
+@pytest.fixture(scope="module")
+def data_dir(tmp_path_factory):
+    from data.prepare import prepare
+
+    rng = np.random.default_rng(2)
+    words = ["the king", "my aunt", "finds", "sees", "the moon.", "a hat."]
+    folder = tmp_path_factory.mktemp("fast")
+    (folder / "tiny.txt").write_text("\n".join(" ".join(rng.choice(words, 4)) for _ in range(800)) + "\n")
+    return prepare(str(folder / "tiny.txt"), tokenizer="char", out=folder / "data", progress=False)
+
+
+def settings(data_dir, out, **changes):
+    vocab = json.loads((data_dir / "meta.json").read_text())["vocab_size"]
+    values = dict(data_dir=str(data_dir), out_dir=str(out), n_layer=1, n_head=2, n_embd=32, block_size=16,
+                  vocab_size=vocab, batch_size=8, max_steps=12, lr=1e-2, min_lr=1e-3, warmup_steps=2, eval_interval=6,
+                  eval_batches=2, log_interval=4, device="cpu", progress=False, seed=11)
+    values.update(changes)
+    return trainer.TrainConfig(**values)
+
+
+def losses(out):
+    return [json.loads(line)["loss"] for line in (out / "log.jsonl").read_text().splitlines() if '"loss"' in line]
+
+
+def test_padded_vocabulary_sizes():
+    assert trainer.padded_vocab_size(50257, 64) == 50304
+    assert trainer.padded_vocab_size(50304, 64) == 50304 and trainer.padded_vocab_size(65, 1) == 65
+    with pytest.raises(ValueError, match="at least 1"):
+        trainer.padded_vocab_size(65, 0)
+
+
+def test_pad_ids_never_win_and_get_no_probability():
+    """A padded GPT whose pad rows are made huge: its logits stop at the real vocabulary, and its loss is the
+    unpadded GPT's with the same real rows."""
+    torch.manual_seed(0)
+    V = 30
+    padded = trainer.build_model(trainer.TrainConfig(data_dir="", out_dir="", n_layer=1, n_head=2, n_embd=16,
+                                                     block_size=8, vocab_size=V, vocab_multiple=64))
+    assert isinstance(padded, trainer.PaddedVocab) and padded.model.transformer.wte.weight.shape[0] == 64
+    with torch.no_grad():
+        padded.model.transformer.wte.weight[V:] = 100.0       # pad logits would dwarf the real ones
+    plain = GPT(GPTConfig(block_size=8, vocab_size=V, n_layer=1, n_head=2, n_embd=16))
+    plain.load_state_dict(padded.state_dict())                # the checkpoint's rows: the real vocabulary only
+    idx, targets = torch.randint(0, V, (3, 8)), torch.randint(0, V, (3, 8))
+    logits, loss = padded(idx, targets)
+    expected_logits, expected_loss = plain(idx, targets)
+    assert logits.shape == (3, 8, V) and int(logits.argmax(-1).max()) < V
+    torch.testing.assert_close(logits, expected_logits)
+    torch.testing.assert_close(loss, expected_loss)
+    loss.backward()
+    assert padded.model.transformer.wte.weight.grad[V:].abs().max() == 0, "a pad row got a gradient"
+
+
+def test_a_padded_run_resumes_exactly_and_its_checkpoint_loads_in_the_grader(data_dir, tmp_path):
+    whole = trainer.train(settings(data_dir, tmp_path / "whole", vocab_multiple=64))
+    trainer.train(settings(data_dir, tmp_path / "parts", vocab_multiple=64, stop_at_step=5))
+    trainer.train(settings(data_dir, tmp_path / "parts", vocab_multiple=64, resume=True))
+    assert losses(tmp_path / "parts") == losses(tmp_path / "whole"), "resume from a sliced checkpoint"
+    ckpt = torch.load(tmp_path / "whole" / "ckpt.pt", weights_only=True)
+    vocab = ckpt["model_config"]["vocab_size"]
+    assert vocab < 64 and ckpt["model"]["lm_head.weight"].shape[0] == vocab
+    from data.prepare import split_tokens
+    from grading.capstone.grade import load_weights, recompute_loss, reference_gpt, windows
+
+    model = reference_gpt(ckpt["model_config"])
+    assert load_weights(model, ckpt["model"]) == ""
+    graded = recompute_loss(model, windows(split_tokens(data_dir, "val"), 16, 64), "cpu", 16)
+    assert abs(graded - ckpt["val_loss"]) < 0.2, (graded, ckpt["val_loss"])
+
+
+@pytest.mark.parametrize("choice, device, backend", [
+    ("auto", "cuda", "inductor"), ("auto", "cpu", None), ("auto", "mps", None), (True, "cpu", "inductor"),
+    (False, "cuda", None), ("off", "cuda", None), ("aot_eager", "mps", "aot_eager"),
+])
+def test_compile_backend_per_device(choice, device, backend):
+    assert trainer.compile_backend(choice, device) == backend
+
+
+def test_unknown_compile_setting_is_one_line():
+    with pytest.raises(ValueError, match="unknown compile setting 'fast'; valid: auto, off, inductor, aot_eager"):
+        trainer.compile_backend("fast", "cuda")
+
+
+@pytest.mark.parametrize("device, calls", [("cuda", ["high"]), ("mps", []), ("cpu", [])])
+def test_tf32_on_cuda_only(monkeypatch, device, calls):
+    seen = []
+    monkeypatch.setattr(torch, "set_float32_matmul_precision", seen.append)
+    monkeypatch.setattr(torch.backends.cudnn, "allow_tf32", torch.backends.cudnn.allow_tf32)
+    trainer.fast_matmuls(device)
+    assert seen == calls
+
+
+class Recording:
+    """A stand-in tensor recording how it is moved."""
+
+    def __init__(self, log):
+        self.log = log
+
+    def pin_memory(self):
+        self.log.append("pin")
+        return self
+
+    def to(self, device, non_blocking=False):
+        self.log.append(("to", str(device), non_blocking))
+        return self
+
+
+@pytest.mark.parametrize("device, expected", [
+    ("cuda", ["pin", ("to", "cuda", True)]), ("mps", [("to", "mps", False)]), ("cpu", [("to", "cpu", False)]),
+])
+def test_pinned_non_blocking_copies_to_cuda_only(device, expected):
+    log = []
+    trainer.to_device((Recording(log),), torch.device(device))
+    assert log == expected
+
+
+def test_phase7_attention_goes_through_sdpa(monkeypatch):
+    calls = []
+    real = F.scaled_dot_product_attention
+
+    def counted(*args, **kwargs):
+        calls.append(kwargs.get("is_causal"))
+        return real(*args, **kwargs)
+    monkeypatch.setattr(F, "scaled_dot_product_attention", counted)
+    GPT(GPTConfig(block_size=8, vocab_size=20, n_layer=3, n_head=2, n_embd=16))(torch.randint(0, 20, (1, 8)))
+    assert calls == [True, True, True]
+
+
+def test_compiled_run_trains_like_eager(data_dir, tmp_path):
+    """compile="aot_eager" (traced, no code generation, so no C compiler needed) on the CPU: the same losses."""
+    trainer.train(settings(data_dir, tmp_path / "eager", max_steps=4, eval_interval=100))
+    trainer.train(settings(data_dir, tmp_path / "compiled", max_steps=4, eval_interval=100, compile="aot_eager"))
+    np.testing.assert_allclose(losses(tmp_path / "compiled"), losses(tmp_path / "eager"), rtol=1e-5)
+
+
+def leaking(q, k, v, attn_mask=None, dropout_p=0.0, is_causal=False, **kwargs):
+    """Attention with the causal mask dropped: what a broken fused kernel would compute."""
+    return torch.softmax(q @ k.transpose(-2, -1) / q.size(-1) ** 0.5, dim=-1) @ v
+
+
+def test_preflight_passes_a_causal_device_and_refuses_a_leaking_one(monkeypatch):
+    from grading.capstone import preflight
+
+    shape = dict(block_size=32, n_head=2, n_embd=32)
+    preflight.refuse_leaking_attention("cpu", shape)          # the CPU's SDPA is causal: no error
+    monkeypatch.setattr(F, "scaled_dot_product_attention", leaking)
+    with pytest.raises(UsageError) as err:
+        preflight.refuse_leaking_attention("cpu", shape)
+    message = str(err.value)
+    assert "\n" not in message and message.startswith("refusing cpu: its causal attention at float32 lets a position see")
+
+
+def test_a_capstone_on_a_leaking_device_stops_before_a_run_folder(monkeypatch, tmp_path):
+    from grading.capstone import record as record_io
+    from grading.capstone import run
+
+    monkeypatch.setattr(F, "scaled_dot_product_attention", leaking)
+    monkeypatch.setattr(record_io, "RUNS", tmp_path / "runs")
+    with pytest.raises(UsageError, match="refusing cpu"):
+        run.start("smoke", impl="solutions", device="cpu")
+    assert not (tmp_path / "runs").exists()
