@@ -18,11 +18,10 @@ written to build/bench/optimizer_step.json.
 """
 from __future__ import annotations
 
-import json
-import os
 import time
 
-from grading import BUILD, UsageError
+from grading import UsageError
+from grading.benchmarks import load_text, machine, one_line, sync, where, write_json
 
 # GPTConfig fields: GPT-2 Small, and a model with the same 148 tensors at a tiny width (for tests; op counts
 # depend on how many tensors there are, not on their sizes).
@@ -64,15 +63,6 @@ def per_tensor_adamw():
                     p.addcdiv_(m_hat, v_hat.sqrt().add_(eps), value=-lr)
 
     return PerTensorAdamW
-
-
-def sync(device: str) -> None:
-    import torch
-
-    if device == "cuda":
-        torch.cuda.synchronize()
-    elif device == "mps":
-        torch.mps.synchronize()
 
 
 def parameter_groups_with_grads(config: str, device: str) -> tuple[list[dict], int, int]:
@@ -124,15 +114,9 @@ def aten_ops_per_step(optimizer) -> int:
     return ops.total
 
 
-def one_line(err: Exception) -> str:
-    return f"{type(err).__name__}: {str(err).splitlines()[0] if str(err) else ''}"
-
-
 def measure(impl: str, device: str, config: str, steps: int, rounds: int) -> dict:
     """{"rows": [{"optimizer", "ms_per_step", "aten_ops_per_step", "speedup_vs_loop", "ops_vs_loop"} or
     {"optimizer", "error"}], ...}: every optimiser measured in this one process."""
-    import torch
-
     groups, tensors, parameters = parameter_groups_with_grads(config, device)
     built, errors, ops = {}, {}, {}
     for label, make in optimizers(impl).items():
@@ -158,20 +142,16 @@ def measure(impl: str, device: str, config: str, steps: int, rounds: int) -> dic
         rows.append(row)
     return {"benchmark": "optimizer_step", "impl": impl, "device": device, "config": config,
             "model_config": CONFIGS[config], "tensors": tensors, "parameters": parameters, "steps": steps,
-            "rounds": rounds, "threads": torch.get_num_threads(), "torch": torch.__version__,
-            "load_average": os.getloadavg()[0] if hasattr(os, "getloadavg") else None, "rows": rows}
+            "rounds": rounds, **machine(), "rows": rows}
 
 
 def table(result: dict):
     from rich.table import Table
 
-    n = result["threads"]
-    where = result["device"] + (f" ({n} thread{'s' if n > 1 else ''})" if result["device"] == "cpu" else "")
-    load = f"; load average {result['load_average']:.2f}" if result["load_average"] is not None else ""
     t = Table(title=f"one AdamW step · {result['config']}: {result['tensors']} tensors, "
-                    f"{result['parameters']:,} parameters · {where}",
+                    f"{result['parameters']:,} parameters · {where(result)}",
               caption=f"best of {result['rounds']} alternating rounds of {result['steps']} steps; ratios against "
-                      f"the per-tensor loop of the same run; workbook: {result['impl']}; torch {result['torch']}{load}")
+                      f"the per-tensor loop of the same run; workbook: {result['impl']}; torch {result['torch']}{load_text(result)}")
     for column in ("optimizer", "ms/step", "aten ops/step", "speed vs loop", "ops vs loop"):
         t.add_column(column, justify="left" if column == "optimizer" else "right")
     for r in result["rows"]:
@@ -181,14 +161,6 @@ def table(result: dict):
         ratios = (f"{r['speedup_vs_loop']:.1f}x", f"{r['ops_vs_loop']:.3f}") if "speedup_vs_loop" in r else ("", "")
         t.add_row(r["optimizer"], f"{r['ms_per_step']:,.1f}", f"{r['aten_ops_per_step']:,}", *ratios)
     return t
-
-
-def write_json(result: dict, name: str) -> str:
-    """The result as build/bench/<name> (WORKBOOK_BUILD moves build/); returns the path."""
-    path = BUILD / "bench" / name
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(result, indent=2) + "\n")
-    return str(path)
 
 
 def run(impl: str = "solutions", device: str | None = "auto", config: str = "gpt2-small", steps: int = 3,

@@ -27,7 +27,7 @@ from __future__ import annotations
 import time
 
 from grading import UsageError
-from grading.benchmarks.optimizer_step import one_line, sync, write_json
+from grading.benchmarks import load_text, machine, one_line, sync, where, write_json
 
 ROUNDS = 2
 WARMUP = 2
@@ -139,10 +139,6 @@ class Runner:
 
 def measure(impl: str, device: str, config: str, steps: int) -> dict:
     """{"rows": [...], "peak", "peak_source", ...}: every row measured in this one process."""
-    import os
-
-    import torch
-
     model_config, train, batch, _ = shape(config, device)
     runners, errors = {}, {}
     for label, tree, optimizer in ROWS:
@@ -174,23 +170,18 @@ def measure(impl: str, device: str, config: str, steps: int) -> dict:
             row["vs_reference"] = row["tokens_per_s"] / ref["tokens_per_s"]
     return {"benchmark": "training_throughput", "impl": impl, "config": config, "device": device,
             "model_config": model_config, "batch": batch, "steps": steps, "rounds": ROUNDS, "warmup": WARMUP,
-            "threads": torch.get_num_threads(), "torch": torch.__version__,
-            "load_average": os.getloadavg()[0] if hasattr(os, "getloadavg") else None,
-            "flops_per_token": fpt, "peak": peak_flops, "peak_source": source, "rows": rows}
+            **machine(), "flops_per_token": fpt, "peak": peak_flops, "peak_source": source, "rows": rows}
 
 
 def table(result: dict):
     from rich.table import Table
 
     c = result["model_config"]
-    n = result["threads"]
-    where = result["device"] + (f" ({n} thread{'s' if n > 1 else ''})" if result["device"] == "cpu" else "")
-    load = f"; load average {result['load_average']:.2f}" if result["load_average"] is not None else ""
     t = Table(title=f"training throughput · {result['config']} ({c['n_layer']} layers, width {c['n_embd']}, "
-                    f"context {c['block_size']}, vocab {c['vocab_size']}) · batch {result['batch']} · {where}",
+                    f"context {c['block_size']}, vocab {c['vocab_size']}) · batch {result['batch']} · {where(result)}",
               caption=f"{result['flops_per_token'] / 1e6:,.1f} MFLOP/token (6N + 12·L·H·Q·T); peak "
                       f"{result['peak'] / 1e12:,.3g} TFLOP/s ({result['peak_source']}); best of {result['rounds']} "
-                      f"alternating rounds of {result['steps']} steps; yours: {result['impl']}{load}")
+                      f"alternating rounds of {result['steps']} steps; yours: {result['impl']}{load_text(result)}")
     for column in ("GPT and trainer", "optimizer", "params", "ms/step", "tokens/s", "MFU", "vs reference"):
         t.add_column(column, justify="left" if column in ("GPT and trainer", "optimizer") else "right")
     for r in result["rows"]:
