@@ -220,8 +220,9 @@ def test_horizon_is_the_budget_or_max_steps_whichever_first():
 
 
 def test_the_package_has_no_import_cycle():
-    """Each module imports only those before it: record, tiers, plot, grade, run (checked in a fresh interpreter)."""
-    order = ["record", "tiers", "plot", "grade", "run"]
+    """Each module imports only those before it: record, tiers, plot, grade, preflight, run (checked in a fresh
+    interpreter)."""
+    order = ["record", "tiers", "plot", "grade", "preflight", "run"]
     code = ("import sys, importlib\n"
             f"for name in {order!r}:\n"
             "    before = set(sys.modules)\n"

@@ -6,6 +6,7 @@
 
 Modules, one idea each, in an order where none imports a later one: record (run folders, the sealed record,
 hashes: the one owner of the layout), tiers (capstone.toml, devices, budgets), plot (the picture), grade
-(the evidence and the verdict), run (the engine that spawns, times and watches the trainer).
+(the evidence and the verdict), preflight (the device's attention keeps the future out), run (the engine that
+spawns, times and watches the trainer).
 `python -m grading.capstone` is the trainer's side (__main__.py), which the engine spawns.
 """
