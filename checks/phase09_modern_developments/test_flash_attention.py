@@ -72,6 +72,29 @@ def test_backward_equals_the_exact_gradients(impl, ref_tree, rng, causal):
                      "D = rowsum(dout * out); accumulate dq, dk, dv over tiles (+=), each scaled by 1/sqrt(d)")
 
 
+@pytest.mark.parametrize("causal", [False, True])
+def test_scores_near_a_thousand(impl, ref_tree, rng, causal):
+    """Rows whose scores are all near +1000 and rows whose scores are all near -1000 (exp underflows to 0 there),
+    T = 13 over ragged 4 x 5 tiles: forward and backward against exact attention."""
+    attention = ref_tree.load("phase04_attention.attention")
+    u = np.full(4, 0.5)                                              # a unit vector
+    sign = np.where(rng.random(13) < 0.5, -1.0, 1.0)
+    q = 45 * sign[:, None] * u + rng.normal(size=(2, 13, 4))          # q . k / sqrt(4) about +-1000 per row
+    k, v = 45 * u + rng.normal(size=(2, 13, 4)), rng.normal(size=(2, 13, 3))
+    dout = rng.normal(size=(2, 13, 3))
+    expected, weights = exact(ref_tree, q, k, v, causal)
+    tiles = dict(causal=causal, tile_q=4, tile_k=5)
+    out, lse = impl.flash_attention_forward(q, k, v, **tiles)
+    assert_close(out, expected, f"flash_attention_forward(causal={causal}, tile_q=4, tile_k=5) with scores near +-1000",
+                 rtol=1e-9, atol=1e-11, mistake="start the running max at -inf: with m = 0 a row whose scores are all "
+                 "below -745 has l = 0 and out = 0 / 0")
+    assert_close(lse, logsumexp_of_scores(q, k, causal), "its lse with scores near +-1000", rtol=1e-12, atol=1e-9)
+    grads = impl.flash_attention_backward(dout, q, k, v, out, lse, **tiles)
+    for name, g, e in zip(("dq", "dk", "dv"), grads, attention.scaled_dot_product_attention_backward(dout, q, k, v, weights)):
+        assert_close(g, e, f"{name} from flash_attention_backward(causal={causal}) with scores near +-1000", rtol=1e-7,
+                     atol=1e-9, mistake="P = exp(S - lse) in one exp: exp(S) / exp(lse) overflows (or is 0 / 0)")
+
+
 def test_backward_against_central_differences(impl, ref_tree, rng):
     numerical_gradient = ref_tree.load("phase00_math.calculus").numerical_gradient
     q, k, v = rng.normal(size=(5, 3)), rng.normal(size=(7, 3)), rng.normal(size=(7, 2))

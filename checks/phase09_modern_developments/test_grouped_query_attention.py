@@ -78,3 +78,33 @@ def test_kv_cache_bytes(impl):
         got = impl.kv_cache_bytes(*args, **kwargs)
         expect(got == expected, f"kv_cache_bytes{args + tuple(kwargs.values())} is {got:,}; expected {expected:,}",
                "2 (keys and values) x layers x key-value heads x head size x positions x batch x bytes per value")
+
+
+def test_scores_in_the_thousands(impl, seed):
+    """q and k 30 times unit size, 6 query heads over 2 key-value heads, a mask and is_causal, against the head-by-head
+    form (PyTorch's softmax subtracts the max)."""
+    gen = torch.Generator().manual_seed(seed)
+    q, k, v = 30 * randn(gen, 2, 6, 5, 4), 30 * randn(gen, 2, 2, 5, 4), randn(gen, 2, 2, 5, 4)
+    causal = torch.ones(5, 5, dtype=torch.bool).tril()
+    for kwargs, label in ((dict(mask=causal), "mask=causal"), (dict(is_causal=True), "is_causal=True")):
+        assert_close(impl.grouped_query_attention(q, k, v, **kwargs), attention_head_by_head(q, k, v, causal),
+                     f"grouped_query_attention(q, k, v, {label}) with scores in the thousands", rtol=1e-9, atol=1e-10,
+                     mistake="exp(1000) overflows: use F.scaled_dot_product_attention or softmax(dim=-1), which "
+                             "subtract the max")
+
+
+@pytest.mark.parametrize("dtype", [torch.bfloat16, torch.float16], ids=["bfloat16", "float16"])
+def test_half_precision_values(impl, seed, dtype):
+    """bf16 and fp16 inputs with a padding-like mask, against float64 on the same rounded inputs, to within 4 units of
+    the dtype's precision at the values' scale (eps max|v|)."""
+    gen = torch.Generator().manual_seed(seed)
+    q, k, v = (randn(gen, *shape).to(dtype) for shape in ((2, 4, 6, 8), (2, 2, 6, 8), (2, 2, 6, 8)))
+    mask = torch.ones(6, 6, dtype=torch.bool)
+    mask[:, 4:] = False
+    got = impl.grouped_query_attention(q, k, v, mask=mask)
+    expect(got.dtype == dtype, f"grouped_query_attention of {dtype} inputs returned {got.dtype}; keep q's dtype")
+    unit = torch.finfo(dtype).eps * v.double().abs().max().item()
+    assert_close(got.double(), attention_head_by_head(q.double(), k.double(), v.double(), mask),
+                 f"grouped_query_attention in {dtype} against float64 (tolerance 4 eps max|v| = {4 * unit:.3g})",
+                 rtol=0, atol=4 * unit, mistake="mask with -inf (float('-inf')) or pass the boolean mask to "
+                 "F.scaled_dot_product_attention: -1e9 does not fit in float16 (largest 65504)")

@@ -32,6 +32,33 @@ def test_logits_equal_the_reference(impl, ref, seed):
                      mistake="mean cross-entropy over all B * T positions")
 
 
+def test_dropout_in_eval_and_in_training(impl, ref, seed):
+    """dropout=0.3: in eval mode nothing is dropped (twice the same logits, the reference's); in training mode, with
+    the same seed before each forward pass, the same units are dropped as in the reference (after the embedding,
+    after attention's c_proj, after the MLP), so the logits and loss are the reference's."""
+    mine, theirs = pair(impl, ref, seed, dropout=0.3)
+    idx = tokens(seed, 2, 10, TINY["vocab_size"])
+    with torch.no_grad():
+        first, _ = mine(idx)
+        second, _ = mine(idx)
+        expected, _ = theirs(idx)
+    assert_close(first, second, "two eval-mode forward passes with dropout=0.3", rtol=0, atol=0,
+                 mistake="use the model's nn.Dropout modules (self.transformer.drop, ...): F.dropout(x, p) drops in "
+                         "eval mode too unless given training=self.training")
+    assert_close(first, expected, "eval-mode logits with dropout=0.3 against the reference", rtol=1e-9, atol=1e-9)
+    mine.train()
+    theirs.train()
+    with torch.no_grad():
+        torch.manual_seed(seed)
+        got, loss = mine(idx, idx)
+        torch.manual_seed(seed)
+        expected, expected_loss = theirs(idx, idx)
+    assert_close(got, expected, "training-mode logits with dropout=0.3 and the same seed as the reference", rtol=1e-9,
+                 atol=1e-9, mistake="dropout in three places, in this order: on wte's output, on attention's output "
+                 "after c_proj (resid_dropout), on the MLP's output before the residual sum (the block's dropout)")
+    assert_close(loss, expected_loss, "training-mode loss with dropout=0.3 against the reference", rtol=1e-9, atol=1e-9)
+
+
 def test_parameters_counted_by_hand(impl, seed):
     torch.manual_seed(seed)
     model = impl.Llama(impl.LlamaConfig(**TINY))

@@ -61,3 +61,26 @@ def test_only_the_adapter_gets_gradients(impl, seed):
     trainable = sum(p.numel() for p in layer.parameters() if p.requires_grad)
     expect(trainable == RANK * (10 + 6), f"{trainable} trainable parameters; a rank-{RANK} adapter of a 10 -> 6 layer "
            f"has r (in + out) = {RANK * 16}")
+
+
+def test_rank_one_over_a_layer_without_bias(impl, seed):
+    """rank 1 over nn.Linear(10, 6, bias=False): unmerged and merged against W x + (alpha / r) B A x, and the merged
+    layer has no bias either."""
+    gen = torch.Generator().manual_seed(seed)
+    base = nn.Linear(10, 6, bias=False).double()
+    with torch.no_grad():
+        base.weight.copy_(torch.randn(6, 10, generator=gen, dtype=torch.float64))
+    layer = impl.LoRALinear(base, 1, 3.0)
+    with torch.no_grad():
+        layer.lora_B.copy_(torch.randn(6, 1, generator=gen, dtype=torch.float64))
+    x = torch.randn(4, 10, generator=gen, dtype=torch.float64)
+    with torch.no_grad():
+        expected = x @ base.weight.T + 3.0 * (x @ layer.lora_A.T @ layer.lora_B.T)
+        assert_close(layer(x), expected, "LoRALinear(Linear(10, 6, bias=False), rank=1, alpha=3)(x)", rtol=1e-10,
+                     atol=1e-12, mistake="base(x) + (alpha / r) x A^T B^T; a base without a bias adds none")
+        merged = layer.merged()
+        expect(isinstance(merged, nn.Linear) and merged.bias is None, "merged() of a LoRALinear over a layer without a "
+               f"bias has bias {None if not isinstance(merged, nn.Linear) else merged.bias}; expected None",
+               mistake="nn.Linear(in, out, bias=self.base.bias is not None): a default nn.Linear draws a random bias")
+        assert_close(merged(x), expected, "merged()(x) for rank 1 without a bias against W x + (alpha / r) B A x",
+                     rtol=1e-10, atol=1e-12)

@@ -15,12 +15,14 @@ A, B, C = 3.4445, -4.7750, 2.0315
 def test_newton_schulz_on_a_diagonal_matrix(impl):
     """On diag(s), every step acts on each s alone: x <- a x + b x^3 + c x^5, after dividing s by its norm."""
     s = torch.tensor([3.0, 1.0, 0.1, 0.01], dtype=torch.float64)
-    x = s / s.norm()
-    for _ in range(5):
-        x = A * x + B * x ** 3 + C * x ** 5
-    assert_close(torch.diagonal(impl.newton_schulz(torch.diag(s))), x, "diagonal of newton_schulz(diag([3, 1, 0.1, 0.01]))",
-                 rtol=1e-6, atol=1e-9, mistake="X = G / ||G||_F first; then 5 times A = X X^T, X = a X + (b A + c A A) X "
-                 "with (a, b, c) = (3.4445, -4.7750, 2.0315)")
+    for steps in (5, 2):
+        x = s / s.norm()
+        for _ in range(steps):
+            x = A * x + B * x ** 3 + C * x ** 5
+        got = impl.newton_schulz(torch.diag(s)) if steps == 5 else impl.newton_schulz(torch.diag(s), steps=steps)
+        assert_close(torch.diagonal(got), x, f"diagonal of newton_schulz(diag([3, 1, 0.1, 0.01]){', steps=2' * (steps == 2)})",
+                     rtol=1e-6, atol=1e-9, mistake=f"X = G / ||G||_F first; then `steps` times ({steps} here) A = X X^T, "
+                     "X = a X + (b A + c A A) X with (a, b, c) = (3.4445, -4.7750, 2.0315)")
 
 
 @pytest.mark.parametrize("shape", [(16, 40), (40, 16), (3, 16, 32)])
@@ -66,6 +68,26 @@ def test_muon_steps(impl, ref, seed):
     sv = torch.linalg.svdvals(update)
     expect(sv.min() > 0.6 and sv.max() < 1.25, f"the first Muon update's singular values lie in [{sv.min():.3f}, "
            f"{sv.max():.3f}]: the update must be (close to) orthogonal")
+
+
+def test_muon_without_nesterov_and_with_three_steps(impl, ref, seed):
+    """nesterov=False (u = buf) and ns_steps=3, momentum 0.8: two steps against the update written out."""
+    gen = torch.Generator().manual_seed(seed)
+    start = torch.randn(20, 12, generator=gen, dtype=torch.float64)
+    lr, mu = 0.02, 0.8
+    p = torch.nn.Parameter(start.clone())
+    optimizer = impl.Muon([p], lr=lr, momentum=mu, nesterov=False, ns_steps=3)
+    expected, buf = start.clone(), torch.zeros_like(start)
+    for step in range(2):
+        g = torch.randn(20, 12, generator=gen, dtype=torch.float64)
+        p.grad = g.clone()
+        optimizer.step()
+        buf = mu * buf + g
+        expected = expected - lr * 0.2 * math.sqrt(20) * ref.newton_schulz(buf, 3)
+        assert_close(p.detach(), expected, f"a (20, 12) weight after {step + 1} step(s) of Muon(lr={lr}, momentum={mu}, "
+                     "nesterov=False, ns_steps=3)", rtol=1e-9, atol=1e-12,
+                     mistake="read nesterov and ns_steps from the parameter group: without Nesterov u = buf, and "
+                             "newton_schulz(u, group['ns_steps'])")
 
 
 def test_muon_gets_the_hidden_matrices(impl, ref_tree, seed):

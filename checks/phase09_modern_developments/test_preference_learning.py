@@ -79,6 +79,38 @@ def test_dpo_against_its_closed_form(impl, seed):
                  mistake="beta multiplies the whole difference of log-ratios inside the sigmoid")
 
 
+def test_sequence_log_probs_with_logits_in_the_thousands(impl, seed):
+    gen = torch.Generator().manual_seed(seed)
+    logits = 1000 * torch.randn(2, 4, 9, generator=gen, dtype=torch.float64)
+    targets = torch.randint(0, 9, (2, 4), generator=gen)
+    mask = torch.tensor([[0, 1, 1, 1], [1, 1, 1, 0]], dtype=torch.bool)
+    expected = (logits.gather(-1, targets[..., None]).squeeze(-1) - torch.logsumexp(logits, dim=-1)).mul(mask).sum(-1)
+    assert_close(impl.sequence_log_probs(logits, targets, mask), expected, "sequence_log_probs with logits in the "
+                 "thousands", rtol=1e-12, atol=1e-9, mistake="log(softmax(logits)) is log(0) = -inf for a far-off "
+                 "target: F.log_softmax works from the logits")
+
+
+def test_dpo_and_ppo_far_from_zero(impl, seed):
+    """DPO with log-ratio differences of +-10,000 (margins of +-1000 at beta 0.1), and PPO on sequence
+    log-probabilities near -1000, whose exp underflows to 0."""
+    gen = torch.Generator().manual_seed(seed)
+    policy_w, policy_l = -50 * torch.rand(4, generator=gen, dtype=torch.float64), -50 * torch.rand(4, generator=gen,
+                                                                                                   dtype=torch.float64)
+    ref_w = policy_w + torch.tensor([1e4, -1e4, 5e3, -2e3], dtype=torch.float64)
+    ref_l = policy_l.clone()
+    margin = 0.1 * ((policy_w - ref_w) - (policy_l - ref_l))
+    assert_close(impl.dpo_loss(policy_w, policy_l, ref_w, ref_l, beta=0.1), -F.logsigmoid(margin).mean(),
+                 "dpo_loss with margins of -1000 to +1000", rtol=1e-10, mistake="-log(sigmoid(z)) is inf for z = -1000: "
+                 "DPO's loss is bradley_terry_loss of the two implicit rewards (F.logsigmoid)")
+    ratios = torch.tensor([1.5, 1.5, 0.5, 0.5, 1.1, 0.9], dtype=torch.float64)
+    advantages = torch.tensor([2.0, -2.0, 2.0, -2.0, 1.0, -3.0], dtype=torch.float64)
+    logp_old = -1000 - 100 * torch.rand(6, generator=gen, dtype=torch.float64)
+    expected = -torch.minimum(ratios * advantages, ratios.clamp(0.8, 1.2) * advantages).mean()
+    assert_close(impl.ppo_clipped_loss(logp_old + ratios.log(), logp_old, advantages, clip_eps=0.2), expected,
+                 "ppo_clipped_loss for log-probabilities near -1000", rtol=1e-9, mistake="rho = exp(logp_new - logp_old) "
+                 "in one exp: exp(-1000) / exp(-1000) is 0 / 0")
+
+
 def test_toy_dpo_run_raises_the_margin(impl, seed):
     gen = torch.Generator().manual_seed(seed)
     ref_logits = torch.randn(4, 6, generator=gen)
@@ -102,3 +134,19 @@ def test_toy_dpo_run_raises_the_margin(impl, seed):
     ranked = (reward[pairs[:, 0], pairs[:, 1]] > reward[pairs[:, 0], pairs[:, 2]]).float().mean().item()
     expect(ranked > 0.9, f"the trained policy's implicit reward log(pi / pi_ref) ranks the chosen response first in "
            f"{ranked:.0%} of pairs; expected over 90%")
+
+
+def test_toy_dpo_run_matches_the_reference(impl, ref, seed):
+    """30 steps at beta 0.5 and lr 0.1 (not the defaults): the same margins as the reference's run, to 2e-4 (float32
+    rounding moves them by up to 2e-5 over 100 draws; AdamW's default weight decay by at least 3e-3). The logits
+    themselves are not compared: a response in no pair has a gradient of rounding noise, which Adam turns into
+    full steps (they leave every margin unchanged)."""
+    gen = torch.Generator().manual_seed(seed)
+    ref_logits = torch.randn(3, 5, generator=gen)
+    pairs = torch.stack([torch.randint(0, 3, (12,), generator=gen), torch.randint(0, 5, (12,), generator=gen),
+                         torch.randint(0, 5, (12,), generator=gen)], dim=1)
+    _, margins = impl.toy_dpo_run(ref_logits, pairs, beta=0.5, lr=0.1, steps=30)
+    _, expected = ref.toy_dpo_run(ref_logits, pairs, beta=0.5, lr=0.1, steps=30)
+    assert_close(torch.tensor(margins), torch.tensor(expected), "the margins of toy_dpo_run(beta=0.5, lr=0.1, steps=30) "
+                 "against the reference's", rtol=0, atol=2e-4,
+                 mistake="phase 8's AdamW with weight_decay=0.0 (its default decays), the given lr and beta, full batch")

@@ -42,6 +42,21 @@ def test_half_precision_is_normalised_in_float32(impl, seed):
                  mistake="normalise in float32 (x.float()), cast back to x's dtype, then multiply by the weight")
 
 
+def test_float16_in_the_hundreds(impl, seed):
+    """float16 entries in the hundreds: their squares pass float16's largest value (65504), so the mean of squares must
+    be taken in float32. Against float64 on the same inputs, to within 4 units of float16's precision."""
+    gen = torch.Generator().manual_seed(seed)
+    x = (300 * torch.randn(3, 64, generator=gen)).half()
+    weight = (1 + 0.2 * torch.randn(64, generator=gen)).half()
+    got = impl.rms_norm(x, weight)
+    expect(got.dtype == torch.float16, f"rms_norm of a float16 tensor returned {got.dtype}; expected float16")
+    expected = F.rms_norm(x.double(), (64,), weight.double(), eps=1e-6)
+    unit = torch.finfo(torch.float16).eps * expected.abs().max().item()
+    assert_close(got.double(), expected, f"rms_norm(x, weight) for float16 x with entries in the hundreds against float64 "
+                 f"(tolerance 4 eps max|out| = {4 * unit:.3g})", rtol=0, atol=4 * unit,
+                 mistake="normalise float16 in float32 too: 300^2 = 90000 is inf in float16")
+
+
 def test_rmsnorm_module(impl, seed):
     gen = torch.Generator().manual_seed(seed)
     norm = impl.RMSNorm(8, eps=1e-5)

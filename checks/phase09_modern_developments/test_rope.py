@@ -84,3 +84,20 @@ def test_dtype_and_broadcast_positions(impl, seed):
         assert_close(batched[b], rope_by_complex_numbers(x[b].double(), per_row[b, 0], 10000),
                      f"apply_rope with positions of shape (2, 1, 5), batch row {b}", rtol=1e-10, atol=1e-12,
                      mistake="positions broadcast against x.shape[:-1]: angles = positions[..., None] * theta")
+
+
+def test_half_precision_at_large_positions(impl, seed):
+    """bf16 and fp16 queries at positions in the thousands, against the complex-number form in float64 on the same
+    inputs, to within 4 units of the dtype's precision: the angles need float32 (bf16 spaces integers 32 apart there)."""
+    gen = torch.Generator().manual_seed(seed)
+    positions = torch.randint(1000, 8000, (6,), generator=gen)
+    for dtype in (torch.bfloat16, torch.float16):
+        x = torch.randn(2, 3, 6, 16, generator=gen).to(dtype)
+        got = impl.apply_rope(x, positions)
+        expect(got.dtype == dtype, f"apply_rope of a {dtype} tensor returned {got.dtype}; keep x's dtype")
+        expected = rope_by_complex_numbers(x.double(), positions, 10000)
+        unit = torch.finfo(dtype).eps * x.double().abs().max().item()
+        assert_close(got.double(), expected, f"apply_rope(x in {dtype}, positions in the thousands) against float64 "
+                     f"(tolerance 4 eps max|x| = {4 * unit:.3g})", rtol=0, atol=4 * unit,
+                     mistake="compute the angles p * theta in float32 for half-precision x (float64 for float64), then "
+                             "cast the result back to x's dtype")

@@ -43,6 +43,17 @@ def test_attention_over_the_window(impl, seed):
                      f"sliding_window_attention(q, k, v, window={window}) for T = 11", rtol=1e-10, atol=1e-12, mistake=WHY)
 
 
+def test_scores_in_the_thousands(impl, seed):
+    """q and k 30 times unit size; windows of 1, 3 and 20 (longer than T = 7: every earlier position)."""
+    gen = torch.Generator().manual_seed(seed)
+    q, k = (30 * torch.randn(2, 2, 7, 4, generator=gen, dtype=torch.float64) for _ in range(2))
+    v = torch.randn(2, 2, 7, 4, generator=gen, dtype=torch.float64)
+    for window in (1, 3, 20):
+        assert_close(impl.sliding_window_attention(q, k, v, window), windowed_by_hand(q, k, v, window),
+                     f"sliding_window_attention(q, k, v, window={window}) with scores in the thousands", rtol=1e-9,
+                     atol=1e-10, mistake="exp(1000) overflows: use F.scaled_dot_product_attention with the boolean mask")
+
+
 def test_rolling_cache_keeps_the_last_window(impl, seed):
     gen = torch.Generator().manual_seed(seed)
     cache = impl.RollingKVCache(n_layer=2, window=4)

@@ -25,3 +25,17 @@ def test_forward_is_the_gated_formula(impl, seed):
     assert_close(mlp(x), expected, "SwiGLU(8, 12)(x) for x of shape (2, 5, 8)", rtol=1e-10, atol=1e-12,
                  mistake="w_down(silu(w_gate(x)) * w_up(x)): SiLU (z sigmoid z, not GELU) on the GATE projection, "
                          "times the up projection")
+
+
+def test_large_gates(impl, seed):
+    """Inputs in the hundreds, so gate pre-activations reach the thousands: silu(z) is z there, and 0 for -z."""
+    gen = torch.Generator().manual_seed(seed)
+    mlp = impl.SwiGLU(8, 12).double()
+    with torch.no_grad():
+        for p in mlp.parameters():
+            p.copy_(torch.randn(p.shape, generator=gen, dtype=torch.float64))
+    x = 400 * torch.randn(2, 5, 8, generator=gen, dtype=torch.float64)
+    gate = x @ mlp.w_gate.weight.T
+    expected = (gate * torch.sigmoid(gate) * (x @ mlp.w_up.weight.T)) @ mlp.w_down.weight.T
+    assert_close(mlp(x), expected, "SwiGLU(8, 12)(x) with gate pre-activations in the thousands", rtol=1e-10, atol=1e-8,
+                 mistake="F.silu (or z * torch.sigmoid(z)) is finite for any z; z e^z / (1 + e^z) is inf / inf")
