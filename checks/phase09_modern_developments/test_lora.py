@@ -53,6 +53,10 @@ def test_merged_equals_unmerged(impl, seed):
 
 def test_only_the_adapter_gets_gradients(impl, seed):
     layer, x = adapted_layer(impl, seed)
+    frozen = {name: p.requires_grad for name, p in layer.base.named_parameters()}
+    expect(not any(frozen.values()), f"after LoRALinear(base, ...), the base's requires_grad is {frozen}; expected False "
+           "for each", "freeze_base: requires_grad_(False) on every parameter of the base")
+    expect(layer.lora_A.requires_grad and layer.lora_B.requires_grad, "lora_A and lora_B must require gradients")
     layer(x).pow(2).sum().backward()
     expect(layer.base.weight.grad is None and layer.base.bias.grad is None,
            "the frozen base weight or bias received a gradient", "requires_grad_(False) on every parameter of the base")
