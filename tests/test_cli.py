@@ -80,15 +80,19 @@ def test_the_failure_shown_is_the_one_that_names_the_mistake(tmp_path):
     assert "likely mistake: a one-sided difference" in result.stdout, result.stdout
 
 
+def _leave_unwritten(path, function: str, exercise_id: str):
+    """Put back the stub of one function in a copy of the reference, as a learner part-way through has it."""
+    source = path.read_text()
+    start = source.index("# BEGIN SOLUTION", source.index(f"def {function}"))
+    end = source.index("# END SOLUTION", start) + len("# END SOLUTION")
+    path.write_text(source[:start] + f"raise NotImplementedError({stubs.not_written_message(function, exercise_id)!r})"
+                    + source[end:])
+
+
 def test_partly_written_exercise_is_in_progress_and_names_what_is_missing(tmp_path):
     """cross_entropy left as its stub: 'in progress', the unwritten function named, its hint shown."""
     tree = copy_solutions(tmp_path / "tree")
-    target = tree / "phase00_math" / "probability.py"
-    source = target.read_text()
-    start = source.index("# BEGIN SOLUTION", source.index("def cross_entropy"))
-    end = source.index("# END SOLUTION", start) + len("# END SOLUTION")
-    target.write_text(source[:start] + "raise NotImplementedError("
-                      f"{stubs.not_written_message('cross_entropy', 'probability')!r})" + source[end:])
+    _leave_unwritten(tree / "phase00_math" / "probability.py", "cross_entropy", "probability")
     result = cli("check", "--exercise", "probability", "--impl", tree)
     assert result.returncode == 1
     row = next(line for line in result.stdout.splitlines() if "probability" in line and "checks" in line)
@@ -99,12 +103,7 @@ def test_partly_written_exercise_is_in_progress_and_names_what_is_missing(tmp_pa
 def test_waiting_on_an_earlier_exercise_is_named(tmp_path):
     """softmax (phase 0) left as its stub: phase 4's attention says it waits on it, in check and in compare."""
     tree = copy_solutions(tmp_path / "tree")
-    target = tree / "phase00_math" / "probability.py"
-    source = target.read_text()
-    start = source.index("# BEGIN SOLUTION", source.index("def softmax"))
-    end = source.index("# END SOLUTION", start) + len("# END SOLUTION")
-    target.write_text(source[:start] + "raise NotImplementedError("
-                      f"{stubs.not_written_message('softmax', 'probability')!r})" + source[end:])
+    _leave_unwritten(tree / "phase00_math" / "probability.py", "softmax", "probability")
     result = cli("check", "--exercise", "scaled_dot_product_attention", "--impl", tree)
     assert result.returncode == 1 and "in progress" in result.stdout, result.stdout
     assert "waiting on: softmax (exercise probability) is not started" in result.stdout, result.stdout
