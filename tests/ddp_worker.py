@@ -1,5 +1,6 @@
 """One process of tests/test_ddp.py's torchrun launch: the reference trainer on a data folder, twice (8 rows a step;
-4 rows in each of 2 micro-batches), with the gradient all-reduces of DistributedDataParallel counted.
+4 rows in each of 2 micro-batches), with the gradient all-reduces of DistributedDataParallel and the rows each
+process's micro-batches hold counted; then the second run again, stopped after step 3 and resumed.
 
     python -m torch.distributed.run --standalone --nproc_per_node 2 tests/ddp_worker.py DATA OUT
 """
@@ -30,6 +31,14 @@ def main(data_dir: str, out: str) -> None:
             self.register_comm_hook(None, counted)
 
     trainer.DistributedDataParallel = CountingDDP
+    rows = []
+    real_accumulate = trainer.accumulate_gradients
+
+    def counting_accumulate(model, micro, autocast=None):
+        rows.extend(x.shape[0] for x, _ in micro)
+        return real_accumulate(model, micro, autocast)
+
+    trainer.accumulate_gradients = counting_accumulate
     vocab = json.loads((Path(data_dir) / "meta.json").read_text())["vocab_size"]
     counts = {}
     dist.init_process_group("gloo")        # joined here, so that both runs share it (train() leaves it as found)
@@ -38,6 +47,11 @@ def main(data_dir: str, out: str) -> None:
         trainer.train(trainer.TrainConfig(data_dir=data_dir, out_dir=str(Path(out) / name), vocab_size=vocab,
                                           **COMMON, **shape))
         counts[name] = allreduces[-1]
+        counts[f"{name}_rows"] = sorted(set(rows))
+        rows.clear()
+    resumed = dict(data_dir=data_dir, out_dir=str(Path(out) / "resumed"), vocab_size=vocab, **COMMON, **RUNS["accum2"])
+    trainer.train(trainer.TrainConfig(**resumed, stop_at_step=3))
+    trainer.train(trainer.TrainConfig(**resumed, resume=True))
     gathered = [None] * dist.get_world_size()
     dist.all_gather_object(gathered, counts)
     if dist.get_rank() == 0:

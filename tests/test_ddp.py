@@ -106,6 +106,19 @@ def test_no_sync_all_reduces_once_a_step_whatever_the_accumulation(two_processes
         assert rank["accum1"] > 0 and rank["accum2"] == rank["accum1"], counts
 
 
+def test_each_process_trains_on_its_half_of_the_batch(two_processes):
+    _, counts = two_processes
+    assert [(rank["accum1_rows"], rank["accum2_rows"]) for rank in counts] == [([4], [2])] * 2, counts
+
+
+def test_two_processes_resume_exactly(two_processes):
+    """Stopped after step 3 and resumed on 2 processes: the log of the uninterrupted 2-process run."""
+    out, _ = two_processes
+    fields = ("step", "tokens", "loss", "lr", "val_loss")                # the clocks' fields differ, of course
+    strip = lambda lines: [{k: r[k] for k in fields if k in r} for r in lines[0] + lines[1]]  # noqa: E731
+    assert strip(log(out / "resumed")) == strip(log(out / "accum2"))
+
+
 def test_the_shards_are_disjoint_and_make_the_whole_batch(data_dir):
     from solutions.phase08_training_gpt.sampler import BatchSampler, open_shards
     from solutions.phase08_training_gpt.trainer import RankShard

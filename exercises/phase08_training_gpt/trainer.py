@@ -345,6 +345,9 @@ class Runtime:
         return bool(t[0])
 
     def close(self) -> None:
+        """Wait for every process (so none reads a checkpoint rank 0 is still writing), then leave the group."""
+        if self.world_size > 1:
+            dist.barrier(group=self.control)
         if self.owns_group and dist.is_initialized():
             dist.destroy_process_group()
 
