@@ -311,7 +311,8 @@ def test_xdist_workers_share_the_session_seed():
     controller = SimpleNamespace(workbook_seed=1234)
     node = SimpleNamespace(config=controller, workerinput={})
     conftest.pytest_configure_node(node)
-    worker = SimpleNamespace(workerinput=node.workerinput, getoption=lambda name: None)
+    worker = SimpleNamespace(workerinput=node.workerinput, getoption=lambda name: None,
+                             addinivalue_line=lambda name, line: None)
     conftest.pytest_configure(worker)
     assert worker.workbook_seed == 1234
 
