@@ -10,3 +10,9 @@ BUILD = Path(os.environ.get("WORKBOOK_BUILD") or ROOT / "build").resolve()
 
 class UsageError(Exception):
     """A user mistake: printed as one line, exit status 2."""
+
+
+def first_line(err: BaseException) -> str:
+    """An exception as one line, whatever it holds (IndexError() from torch.load of an empty file holds nothing)."""
+    text = str(err).strip().splitlines()
+    return f"{type(err).__name__}: {text[0]}" if text else type(err).__name__

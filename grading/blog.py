@@ -19,7 +19,7 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from grading import BUILD, ROOT, UsageError
+from grading import BUILD, ROOT, UsageError, first_line
 from grading.trees import Tree
 
 if sys.version_info >= (3, 11):
@@ -42,11 +42,6 @@ class Results:
     facts: dict = field(default_factory=dict)
     figures: dict = field(default_factory=dict)
     missing: dict = field(default_factory=dict)   # figure or source name -> the line that says how to make it
-
-
-def first_line(err: BaseException) -> str:
-    text = str(err).strip().splitlines()
-    return f"{type(err).__name__}: {text[0]}" if text else type(err).__name__
 
 
 # ---------------------------------------------------------------- the learner's results

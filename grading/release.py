@@ -24,13 +24,10 @@ KEPT_HINTS = {"grading/catalog.toml"}  # the catalog's hints may quote a line of
 
 
 def _workbook_files() -> list[str]:
-    """The teacher's workbook, as git sees it (tracked, and new files not ignored), or every file if not a clone."""
-    try:
-        listed = subprocess.run(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"], cwd=ROOT,
-                                capture_output=True, check=True).stdout.decode().split("\0")
-    except (OSError, subprocess.CalledProcessError):
-        listed = [str(p.relative_to(ROOT)) for p in ROOT.rglob("*") if p.is_file()]
-    return sorted({f for f in listed if f and (ROOT / f).is_file()})
+    """The teacher's workbook as the Gradescope autograder ships it, as paths relative to the root."""
+    from grading.gradescope import workbook_files
+
+    return [path.relative_to(ROOT).as_posix() for path in workbook_files()]
 
 
 def _shipped(rel: str, phase_dirs: set[str]) -> bool:

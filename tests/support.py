@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from grading import ROOT
 
 
@@ -35,3 +37,27 @@ def check_outcomes(json_path: Path) -> dict[str, str]:
 def copy_solutions(dest: Path) -> Path:
     shutil.copytree(ROOT / "solutions", dest, ignore=shutil.ignore_patterns("__pycache__"))
     return dest
+
+
+@pytest.fixture(autouse=True, scope="module")
+def one_thread():
+    """One torch thread for a whole test module (its module-scoped trainings included), as the phase checks
+    train (checks/torch_threads.py, per check): tiny models run faster so on a busy machine. A module applies
+    it by importing it."""
+    import torch
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
+def tiny_char_data(folder: Path, words: list[str], seed: int) -> Path:
+    """800 lines of four random `words` each, prepared as a character-level corpus in folder/data."""
+    import numpy as np
+
+    from data.prepare import prepare
+
+    rng = np.random.default_rng(seed)
+    (folder / "tiny.txt").write_text("\n".join(" ".join(rng.choice(words, 4)) for _ in range(800)) + "\n")
+    return prepare(str(folder / "tiny.txt"), tokenizer="char", out=folder / "data", progress=False)

@@ -25,28 +25,14 @@ import torch
 from grading import ROOT
 from tests.test_capstone import failed
 from tests.test_capstone_faults import TIERS, Tiny, grade
+from tests.support import one_thread, tiny_char_data  # noqa: F401 - one_thread: an autouse fixture, applied by being here
 
 WORKER = ROOT / "tests" / "ddp_worker.py"
 
 
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    """One thread, as the phase checks train: tiny models run faster so on a busy machine."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
-
-
 @pytest.fixture(scope="module")
 def data_dir(tmp_path_factory):
-    from data.prepare import prepare
-
-    rng = np.random.default_rng(1)
-    words = ["the cat", "a dog", "sees", "eats", "a hat.", "bread."]
-    folder = tmp_path_factory.mktemp("ddp")
-    (folder / "tiny.txt").write_text("\n".join(" ".join(rng.choice(words, 4)) for _ in range(800)) + "\n")
-    return prepare(str(folder / "tiny.txt"), tokenizer="char", out=folder / "data", progress=False)
+    return tiny_char_data(tmp_path_factory.mktemp("ddp"), ["the cat", "a dog", "sees", "eats", "a hat.", "bread."], seed=1)
 
 
 @pytest.fixture(scope="module")

@@ -14,26 +14,12 @@ import torch.nn.functional as F
 from grading import UsageError
 from solutions.phase07_gpt_architecture.model import GPT, GPTConfig
 from solutions.phase08_training_gpt import trainer
-
-
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    """One thread, as the phase checks train: tiny models run faster so on a busy machine."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+from tests.support import one_thread, tiny_char_data  # noqa: F401 - one_thread: an autouse fixture, applied by being here
 
 
 @pytest.fixture(scope="module")
 def data_dir(tmp_path_factory):
-    from data.prepare import prepare
-
-    rng = np.random.default_rng(2)
-    words = ["the king", "my aunt", "finds", "sees", "the moon.", "a hat."]
-    folder = tmp_path_factory.mktemp("fast")
-    (folder / "tiny.txt").write_text("\n".join(" ".join(rng.choice(words, 4)) for _ in range(800)) + "\n")
-    return prepare(str(folder / "tiny.txt"), tokenizer="char", out=folder / "data", progress=False)
+    return tiny_char_data(tmp_path_factory.mktemp("fast"), ["the king", "my aunt", "finds", "sees", "the moon.", "a hat."], seed=2)
 
 
 def settings(data_dir, out, **changes):

@@ -26,11 +26,6 @@ def sync(device: str) -> None:
         torch.mps.synchronize()
 
 
-def one_line(err: Exception) -> str:
-    """An exception as one table cell: its type and the first line of its message."""
-    return f"{type(err).__name__}: {str(err).splitlines()[0] if str(err) else ''}"
-
-
 def machine() -> dict:
     """What an absolute figure needs beside it: torch's CPU threads and version, and the 1-minute load average."""
     import torch

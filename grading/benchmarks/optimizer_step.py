@@ -20,8 +20,8 @@ from __future__ import annotations
 
 import time
 
-from grading import UsageError
-from grading.benchmarks import load_text, machine, one_line, sync, where, write_json
+from grading import UsageError, first_line
+from grading.benchmarks import load_text, machine, sync, where, write_json
 
 # GPTConfig fields: GPT-2 Small, and a model with the same 148 tensors at a tiny width (for tests; op counts
 # depend on how many tensors there are, not on their sizes).
@@ -126,7 +126,7 @@ def measure(impl: str, device: str, config: str, steps: int, rounds: int) -> dic
             ops[label] = aten_ops_per_step(built[label])
         except Exception as err:  # noqa: BLE001 - a learner's optimiser (or an old torch's fused) can fail any way
             built.pop(label, None)
-            errors[label] = one_line(err)
+            errors[label] = first_line(err)
     best = {label: float("inf") for label in built}
     for _ in range(rounds):
         for label, optimizer in built.items():

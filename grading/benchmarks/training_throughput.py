@@ -26,8 +26,8 @@ from __future__ import annotations
 
 import time
 
-from grading import UsageError
-from grading.benchmarks import load_text, machine, one_line, sync, where, write_json
+from grading import UsageError, first_line
+from grading.benchmarks import load_text, machine, sync, where, write_json
 
 ROUNDS = 2
 WARMUP = 2
@@ -147,7 +147,7 @@ def measure(impl: str, device: str, config: str, steps: int) -> dict:
             runners[label].step()
         except Exception as err:  # noqa: BLE001 - a learner's model or trainer can fail in any way; one line
             runners.pop(label, None)
-            errors[label] = one_line(err)
+            errors[label] = first_line(err)
     best = {label: float("inf") for label in runners}
     for _ in range(ROUNDS):
         for label, runner in runners.items():

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from grading import UsageError
+from grading import UsageError, first_line
 from grading.capstone import record as record_io
 from grading.capstone import tiers
 from grading.capstone.record import CONFIG, ENGINE_LOG, LOG, SKETCH
@@ -40,12 +40,6 @@ class Check:
     name: str
     ok: bool
     detail: str
-
-
-def first_line(err: BaseException) -> str:
-    """An exception as one line, whatever it holds (IndexError() from torch.load of an empty file holds nothing)."""
-    text = str(err).strip().splitlines()
-    return f"{type(err).__name__}: {text[0]}" if text else type(err).__name__
 
 
 # ---------------------------------------------------------------- evidence

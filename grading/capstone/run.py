@@ -362,7 +362,8 @@ def inspect_checkpoint(folder: Path, path: Path, nonce: str) -> dict:
     import numpy as np
     import torch
 
-    from grading.capstone.grade import first_line, weights_sample
+    from grading import first_line
+    from grading.capstone.grade import weights_sample
 
     info = {"file": path.name, "sha256": record_io.sha256_file(path), "bytes": path.stat().st_size}
     try:
