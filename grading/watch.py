@@ -6,6 +6,7 @@ n the next unfinished exercise, q quit.
 """
 from __future__ import annotations
 
+import contextlib
 import os
 import queue
 import sys
@@ -48,21 +49,33 @@ def notified_changes(tree: Path, files: dict[Path, catalog.Exercise], stop: thre
         yield {Path(path) for _, path in changes}
 
 
-def _keys(into: queue.Queue, stop: threading.Event):
-    """Single key presses from a terminal (no Enter needed), until `stop`."""
-    import select
+@contextlib.contextmanager
+def _single_keys(interactive: bool):
+    """The terminal in cbreak mode (keys arrive without Enter, unechoed) for the block, restored after it; yields
+    its file descriptor, or None when not `interactive`. Entered before the banner is printed, so a key pressed
+    as soon as the banner shows is not held back waiting for Enter."""
+    if not interactive:
+        yield None
+        return
     import termios
     import tty
 
     fd = sys.stdin.fileno()
     saved = termios.tcgetattr(fd)
+    tty.setcbreak(fd)
     try:
-        tty.setcbreak(fd)
-        while not stop.is_set():
-            if select.select([fd], [], [], 0.2)[0]:
-                into.put(os.read(fd, 1).decode(errors="ignore").lower())
+        yield fd
     finally:
         termios.tcsetattr(fd, termios.TCSADRAIN, saved)
+
+
+def _keys(fd: int, into: queue.Queue, stop: threading.Event):
+    """Single key presses from a terminal already in cbreak mode, until `stop`."""
+    import select
+
+    while not stop.is_set():
+        if select.select([fd], [], [], 0.2)[0]:
+            into.put(os.read(fd, 1).decode(errors="ignore").lower())
 
 
 def watch(exercises: list[catalog.Exercise], impl: str = "exercises", poll: bool = False, runs: int | None = None) -> int:
@@ -79,31 +92,32 @@ def watch(exercises: list[catalog.Exercise], impl: str = "exercises", poll: bool
     changes = polled_changes(files, stop) if poll else notified_changes(tree, files, stop)
     keys: queue.Queue = queue.Queue()
     interactive = sys.stdin.isatty() and sys.platform != "win32"
-    if interactive:
-        threading.Thread(target=_keys, args=(keys, stop), daemon=True).start()
-    phases = sorted({e.phase for e in exercises})
-    report.console.print(f"watching {len(files)} exercise files under {tree} (phases {', '.join(map(str, phases))}; "
-                         f"{'polling' if poll else 'notified'}); save a file to check it"
-                         + (" · keys: h hint, n next, q quit" if interactive else " · Ctrl-C stops"))
-    last, done = None, 0
-    try:
-        for changed in changes:
-            for ex in dict.fromkeys(files[p] for p in sorted(changed) if p in files):
-                results, seed, seconds = runner.run([ex], impl)
-                report.phase_report(f"{time.strftime('%H:%M:%S')} · {ex.id}", results, impl, seed, seconds)
-                progress.record(results, impl, seed)
-                last, done = ex, done + 1
-                if runs is not None and done >= runs:
-                    return 0
-            while not keys.empty():
-                key = keys.get()
-                if key == "q":
-                    return 0
-                if key == "h" and last is not None:
-                    report.console.print(f"[cyan]hint ({last.id}):[/] {last.hints[0]}  "
-                                         f"[dim](more: make hint ex={last.id} level=2)[/]")
-                if key == "n":
-                    report.next_card(progress.next_exercise(impl), impl)
-    finally:
-        stop.set()
-    return 0
+    with _single_keys(interactive) as fd:
+        if interactive:
+            threading.Thread(target=_keys, args=(fd, keys, stop), daemon=True).start()
+        phases = sorted({e.phase for e in exercises})
+        report.console.print(f"watching {len(files)} exercise files under {tree} "
+                             f"(phases {', '.join(map(str, phases))}; {'polling' if poll else 'notified'}); save a file to check it"
+                             + (" · keys: h hint, n next, q quit" if interactive else " · Ctrl-C stops"))
+        last, done = None, 0
+        try:
+            for changed in changes:
+                for ex in dict.fromkeys(files[p] for p in sorted(changed) if p in files):
+                    results, seed, seconds = runner.run([ex], impl)
+                    report.phase_report(f"{time.strftime('%H:%M:%S')} · {ex.id}", results, impl, seed, seconds)
+                    progress.record(results, impl, seed)
+                    last, done = ex, done + 1
+                    if runs is not None and done >= runs:
+                        return 0
+                while not keys.empty():
+                    key = keys.get()
+                    if key == "q":
+                        return 0
+                    if key == "h" and last is not None:
+                        report.console.print(f"[cyan]hint ({last.id}):[/] {last.hints[0]}  "
+                                             f"[dim](more: make hint ex={last.id} level=2)[/]")
+                    if key == "n":
+                        report.next_card(progress.next_exercise(impl), impl)
+        finally:
+            stop.set()
+        return 0

@@ -129,9 +129,13 @@ def test_mlp_equals_reference_phase1_mlp(impl, ref_tree, rng):
 
 
 def test_mlp_with_large_pre_activations(impl, ref, ref_tree, rng):
-    """Inputs in the hundreds, so tanh's inputs reach the thousands: outputs and gradients against the reference."""
+    """Inputs in the hundreds, so tanh's inputs reach the thousands: outputs and gradients against the reference.
+
+    The last row points along the first neuron's weights, so its pre-activation is 1e4 * sum|w| whatever the draw:
+    large enough (> 355) that exp(2x) overflows float64, except when sum|w| < 0.0355 (about 1 draw in 10^5)."""
     value_mlp = ref_tree.load("phase01_neural_networks.mlp").MLP(3, [4, 2], np.random.default_rng(int(rng.integers(2**31))))
-    x = torch.tensor(300 * rng.normal(size=(5, 3)))
+    first_weights = np.array([w.data for w in value_mlp.layers[0].neurons[0].w])
+    x = torch.tensor(np.vstack([300 * rng.normal(size=(5, 3)), 1e4 * np.sign(first_weights)]))
     model, expected_model = impl.MLP.from_value_mlp(value_mlp), ref.MLP.from_value_mlp(value_mlp)
     out, expected = model(x), expected_model(x)
     assert_close(out.detach().numpy(), expected.detach().numpy(), "MLP.from_value_mlp(mlp)(x) with inputs in the hundreds",
