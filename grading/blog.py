@@ -13,8 +13,10 @@ then checked against the results (phase 10's post_facts): a number none of them 
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import statistics
+import subprocess
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,6 +36,8 @@ TEMPLATE = "blog.html"
 SENTENCE = "O Romeo, Romeo! wherefore art thou Romeo?"
 LENGTHS_TRAINED, LENGTHS_SHOWN = range(4, 11), range(4, 17)
 PHASE10 = "phase10_blog_writing"
+FIGURES = ("xor", "embeddings", "lengths", "parameters", "curves", "attention")
+DRAW_TIMEOUT_S = 1800      # the length story trains 3 small decoders once per tree (cached): minutes on a CPU
 
 
 @dataclass
@@ -98,7 +102,7 @@ def _figure(results: Results, name: str, out: Path, make) -> None:
     path = out / "figures" / f"{name}.png"
     try:
         facts = make(path)
-    except Exception as err:  # noqa: BLE001 - a learner's unwritten or broken exercise is a line, never a crash
+    except (Exception, SystemExit) as err:  # noqa: BLE001 - an unwritten or broken exercise is a line, never a crash
         results.missing[name] = first_line(err)
         return
     results.figures[name] = path
@@ -151,7 +155,6 @@ def draw_all(tree: Tree, results: Results, out: Path, run_folder: Path | None) -
         m.plot_breakdown(counts, path)
         return {k.replace(" ", "_"): v for k, v in counts.items()}
 
-    results.facts.update({"lengths.trained_max": max(LENGTHS_TRAINED), "lengths.shown_max": max(LENGTHS_SHOWN)})
     for name, make in (("xor", xor), ("embeddings", embeddings), ("lengths", lengths), ("parameters", parameters)):
         _figure(results, name, out, make)
     if run_folder is None:
@@ -190,6 +193,42 @@ def draw_all(tree: Tree, results: Results, out: Path, run_folder: Path | None) -
 
     _figure(results, "curves", out, curves)
     _figure(results, "attention", out, attention)
+
+
+def draw_in_child(impl: str, results: Results, out: Path, run_folder: Path | None) -> None:
+    """draw_all in a process of its own (`python -m grading.blog draw`), as every check runs: a learner's figure
+    code that kills its process or hangs costs the figures (one line each), never the site."""
+    asked, drawn = out / "draw-in.json", out / "draw-out.json"
+    asked.write_text(json.dumps({"impl": impl, "facts": results.facts, "missing": results.missing,
+                                 "run_folder": str(run_folder) if run_folder else None}, default=str))
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH")) if p))
+    try:
+        done = subprocess.run([sys.executable, "-m", "grading.blog", "draw", str(asked), str(drawn)], env=env,
+                              capture_output=True, text=True, timeout=DRAW_TIMEOUT_S)
+        why = (done.stderr.strip().splitlines() or [f"exit code {done.returncode}"])[-1]
+    except subprocess.TimeoutExpired:
+        done, why = None, f"drawing did not finish in {DRAW_TIMEOUT_S} s"
+    if done is not None and done.returncode == 0 and drawn.is_file():
+        back = json.loads(drawn.read_text())
+        results.facts.update(back["facts"])
+        results.missing.update(back["missing"])
+        results.figures.update({name: Path(path) for name, path in back["figures"].items()})
+    else:
+        for name in FIGURES:
+            results.missing.setdefault(name, f"the figures' process stopped: {why}")
+    asked.unlink(missing_ok=True)
+    drawn.unlink(missing_ok=True)
+
+
+def _draw_child(asked: str, drawn: str) -> int:
+    """(In the child) draw_all for the request in `asked`; what it made goes to `drawn`."""
+    request = json.loads(Path(asked).read_text())
+    results = Results(facts=request["facts"], missing=request["missing"])
+    run_folder = Path(request["run_folder"]) if request["run_folder"] else None
+    draw_all(Tree(request["impl"]), results, Path(drawn).parent, run_folder)
+    Path(drawn).write_text(json.dumps({"facts": results.facts, "missing": results.missing,
+                                       "figures": {k: str(v) for k, v in results.figures.items()}}, default=str))
+    return 0
 
 
 def _tree_hash(tree: Tree) -> str:
@@ -348,7 +387,8 @@ def build(impl: str = "exercises", out: Path | None = None, run: str | None = No
     results = Results()
     grades(results)
     folder = capstone(results, run)
-    draw_all(tree, results, out, folder)
+    results.facts.update({"lengths.trained_max": max(LENGTHS_TRAINED), "lengths.shown_max": max(LENGTHS_SHOWN)})
+    draw_in_child(impl, results, out, folder)
     posts = render_posts(results, posts_dir, impl)
     pages = write_site(posts, results, out, impl)
     (out / "facts.json").write_text(json.dumps({"impl": impl, "facts": results.facts, "missing": results.missing,
@@ -361,3 +401,9 @@ def build(impl: str = "exercises", out: Path | None = None, run: str | None = No
     print(f"blog: {pages[0]} ({len(posts)} posts, {len(results.figures)} of your figures"
           f"{', ' + str(len(results.missing)) + ' things not made yet' if results.missing else ''})")
     return 1 if problems else 0
+
+
+if __name__ == "__main__":
+    if sys.argv[1:2] != ["draw"] or len(sys.argv) != 4:
+        sys.exit("usage: python -m grading.blog draw REQUEST.json RESULT.json (the engine's own call)")
+    sys.exit(_draw_child(sys.argv[2], sys.argv[3]))

@@ -94,6 +94,29 @@ def test_without_a_run_or_written_exercises_each_missing_piece_is_one_line(tmp_p
     assert "No capstone run yet" in post and "make capstone tier=smoke" in post
 
 
+def test_figure_code_that_exits_or_kills_its_process_costs_figures_not_the_site(tmp_path):
+    """The figures are drawn in a child process: SystemExit in one exercise is that figure's line; a process
+    that dies (os._exit) is one line per figure; the site is built both times."""
+    tree = tmp_path / "tree"
+    stubs.generate(tree)
+    phase10 = tree / "phase10_blog_writing"
+    with (phase10 / "embedding_map.py").open("a") as f:
+        f.write("\n\ndef embedding_map(*args, **kwargs):\n    raise SystemExit(4)\n")
+    tiny = Tiny(tmp_path / "build")
+    result = tiny.cli("blog", "--impl", tree)
+    lines = [line for line in result.stdout.splitlines() if line.startswith("blog: ")]
+    assert result.returncode == 0 and "Traceback" not in result.stderr, result.stderr
+    assert "blog: embeddings: SystemExit: 4" in lines and any("xor: NotImplementedError" in line for line in lines), lines
+    with (phase10 / "decision_boundary.py").open("a") as f:
+        f.write("\n\ndef xor_boundaries(*args, **kwargs):\n    import os\n    os._exit(3)\n")
+    result = tiny.cli("blog", "--impl", tree)
+    lines = [line for line in result.stdout.splitlines() if line.startswith("blog: ")]
+    assert result.returncode == 0 and "Traceback" not in result.stderr, result.stderr
+    for name in FIGURES:
+        assert f"blog: {name}: the figures' process stopped: exit code 3" in lines, lines
+    assert (tiny.build / "blog" / "index.html").is_file()
+
+
 @pytest.mark.parametrize("args, words", [(["--impl", "/nonexistent"], "does not exist"),
                                          (["--run", "no-such-run"], "no capstone run"),
                                          (["--posts", "/nonexistent"], "no posts in")])
