@@ -287,7 +287,7 @@ def cmd_release(args) -> int:
 
 
 # Verbs that need solutions/: in a learner's release they name where they run instead.
-TEACHER_ONLY = {"grade", "grade-all", "gradescope", "stubs", "reset", "capstone-grade", "bench", "release"}
+TEACHER_ONLY = {"grade", "grade-all", "gradescope", "stubs", "capstone-grade", "bench", "release"}
 
 
 def _refuse_in_release(verb: str):

@@ -19,7 +19,8 @@ from grading import ROOT, UsageError, catalog, replay, stubs
 
 SEED = 20_160_105  # the release's inputs: every check's seed derives from it, as from --seed
 LEFT_OUT = ("solutions", "tests", "exercises")   # tests/mistakes holds edits of the solutions
-SKIPPED_PARTS = {"__pycache__", ".git", ".venv", "build", ".backups", ".test-build", ".pytest_cache", "_snapshots"}
+SKIPPED_PARTS = {"__pycache__", ".git", ".venv", "build", ".backups", ".test-build", ".pytest_cache", "_snapshots",
+                 "_stubs"}
 KEPT_HINTS = {"grading/catalog.toml"}  # the catalog's hints may quote a line of a solution: that is their job
 
 
@@ -130,6 +131,7 @@ def build(out: Path, phases: list[str] | None = None, seed: int = SEED) -> dict:
                 (out / rel).parent.mkdir(parents=True, exist_ok=True)
                 shutil.copy2(ROOT / rel, out / rel)
         stubs._write_stubs(out / "exercises", None)
+        shutil.copytree(out / "exercises", out / stubs.RELEASED.relative_to(ROOT))   # what `reset` restores
         _record(out, exercises, seed)
         _record_compare(out, exercises, seed)
         found = leaks(out)

@@ -25,6 +25,7 @@ BEGIN, END = "# BEGIN SOLUTION", "# END SOLUTION"
 NOOP = "(stub: pass)"
 SOLUTIONS, EXERCISES = ROOT / "solutions", ROOT / "exercises"
 BACKUPS = ROOT / ".backups"
+RELEASED = ROOT / "checks" / "_stubs"    # a learner's release (no solutions/) keeps its generated stubs here
 MANIFEST = ".stubs.sha256"
 DEF = re.compile(r"^(\s*)(?:async\s+)?def\s+(\w+)")
 CLASS = re.compile(r"^(\s*)class\s+(\w+)")
@@ -236,11 +237,21 @@ def differences(target: Path | None = None, learner_edits: bool = False) -> list
     return diffs
 
 
+def pristine_stub(exercise: catalog.Exercise) -> str:
+    """The exercise's stub as generated: from solutions/, or in a learner's release the copy it keeps."""
+    if (SOLUTIONS / exercise.relpath).is_file():
+        return stub_for(SOLUTIONS / exercise.relpath, catalog.load())
+    if (RELEASED / exercise.relpath).is_file():
+        return (RELEASED / exercise.relpath).read_text(encoding="utf-8")
+    raise UsageError(f"no stub of {exercise.relpath} to reset to: this copy has neither solutions/ nor a "
+                     f"release's {RELEASED.relative_to(ROOT)}/")
+
+
 def reset(exercise: catalog.Exercise) -> tuple[Path, Path | None]:
     """Regenerate one exercise's stub; the learner's file is first copied to .backups/<time>/."""
     dest = EXERCISES / exercise.relpath
+    text = pristine_stub(exercise)
     folder = backup([dest])
-    text = stub_for(SOLUTIONS / exercise.relpath, catalog.load())
     dest.parent.mkdir(parents=True, exist_ok=True)
     dest.write_text(text, encoding="utf-8")
     _record(EXERCISES, {Path(exercise.relpath).as_posix(): text})

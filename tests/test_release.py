@@ -69,7 +69,7 @@ def test_grade_compare_and_the_learners_verbs(made, tmp_path):
     done = cli("grade", cwd=made)
     assert done.returncode == 2 and len(done.stderr.strip().splitlines()) == 1
     assert "teacher's copy" in done.stderr and f"--impl {made / 'exercises'}" in done.stderr
-    for verb in (("stubs",), ("reset", "probability"), ("release", tmp_path / "again")):
+    for verb in (("stubs",), ("release", tmp_path / "again")):
         done = cli(*verb, cwd=made)
         assert done.returncode == 2 and "teacher's copy" in done.stderr, done.stderr
     learner = copy_solutions(tmp_path / "mine")
@@ -78,6 +78,19 @@ def test_grade_compare_and_the_learners_verbs(made, tmp_path):
     for verb in (("hint", "probability"), ("progress",), ("next",), ("list",)):
         done = cli(*verb, cwd=made)
         assert done.returncode == 0 and done.stdout.strip(), (verb, done.stderr)
+
+
+def test_reset_in_a_release_restores_the_released_stub(made, tmp_path):
+    copy = tmp_path / "class"
+    shutil.copytree(made, copy)
+    mine = copy / "exercises/phase00_math/probability.py"
+    stub = mine.read_text()
+    mine.write_text(stub + "\nmy_work = 1\n")
+    done = cli("reset", "probability", cwd=copy)
+    assert done.returncode == 0, done.stderr
+    assert mine.read_text() == stub and "saved at .backups/" in done.stdout, done.stdout
+    saved = copy / done.stdout.split("saved at ")[1].strip()
+    assert saved.read_text() == stub + "\nmy_work = 1\n"
 
 
 def test_teacher_grades_the_release_exercises(made, tmp_path):
