@@ -106,6 +106,19 @@ def test_teacher_grades_the_release_exercises(made, tmp_path):
     assert not any(outcomes[c] == "passed" for c in set(outcomes) - zero)  # phase 4: stubs
 
 
+def test_checks_left_to_the_teacher_are_listed_in_the_json(tmp_path):
+    """Phase 6 loads NumPy weights into the reference's torch modules: those checks are deferred, and named."""
+    out = tmp_path / "class6"
+    assert cli("release", out, "--phase", "6").returncode == 0
+    learner = copy_solutions(tmp_path / "mine")
+    done = cli("check", "--exercise", "torch_transformer", "--impl", learner, "--json", tmp_path / "r.json", cwd=out)
+    assert done.returncode == 0 and "on the teacher's copy" in done.stdout, done.stdout + done.stderr
+    [test] = json.loads((tmp_path / "r.json").read_text())["tests"]
+    deferred = test["extra_data"]["deferred"]
+    assert deferred and all(d["outcome"] == "teacher" and d["id"].startswith("checks/phase06") for d in deferred)
+    assert test["extra_data"]["status"] == "teacher's copy" and not test["extra_data"]["checks"]
+
+
 def test_snapshots_are_guarded_like_checks(made):
     """The release's own engine hashes its snapshots and release record with checks/ (grading/integrity.py)."""
     import subprocess
