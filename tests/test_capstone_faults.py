@@ -161,9 +161,18 @@ def test_training_on_the_validation_split_fails_the_held_out_gap(tiny, tmp_path)
     assert data["val_loss"] < data["test_loss"] - 0.5 and data["claimed_val_loss"] < data["test_loss"] - 0.5
 
 
-def test_a_model_without_its_causal_mask_fails(tiny, tmp_path):
+def test_a_model_without_its_causal_mask_fails(tiny, tmp_path, monkeypatch):
+    """The preflight refuses to train it (tests/test_preflight.py); past a preflight that missed it (switched off
+    here, in the engine's process only), the grader still fails it: its own validation loss is too good to be true."""
     tree = tree_with(tmp_path, "phase07_gpt_architecture/model.py",
                      r"(scaled_dot_product_attention\([^)\n]*)is_causal=True", r"\1is_causal=False")
+    refused = tiny.cli("capstone", "--tiers", tiny.tiers, "--tier", "tiny", "--impl", tree, "--device", "cpu")
+    assert refused.returncode == 2 and "refusing to train: your GPT lets a position see" in refused.stderr
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "sitecustomize.py").write_text("from grading.capstone import preflight\n"
+                                           "preflight.refuse_leaking_attention = lambda *args: None\n")
+    monkeypatch.setattr(tiny, "env", {**tiny.env, "PYTHONPATH": str(site)})
     data = grade(tiny.run(tree, "--max-steps", 300))
     assert failed(data) == {"target"}, data["checks"]
     assert data["claimed_val_loss"] < data["target"] < data["test_loss"]

@@ -1,7 +1,7 @@
 """The reference trainer's fast path, as far as a CPU can exercise it: the padded vocabulary (masked out of the
 loss, cut off the checkpoint, which the capstone grader loads at the real size), compile settings per device,
-TF32 on CUDA only, pinned non-blocking copies to CUDA, SDPA in phase 7's attention, and the capstone's preflight
-refusing attention that sees the future."""
+TF32 on CUDA only, pinned non-blocking copies to CUDA, and SDPA in phase 7's attention (the capstone's preflight,
+which refuses attention that sees the future, is tests/test_preflight.py)."""
 from __future__ import annotations
 
 import json
@@ -11,7 +11,6 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from grading import UsageError
 from solutions.phase07_gpt_architecture.model import GPT, GPTConfig
 from solutions.phase08_training_gpt import trainer
 from tests.support import one_thread, tiny_char_data  # noqa: F401 - one_thread: an autouse fixture, applied by being here
@@ -144,31 +143,3 @@ def test_compiled_run_trains_like_eager(data_dir, tmp_path):
     trainer.train(settings(data_dir, tmp_path / "eager", max_steps=4, eval_interval=100))
     trainer.train(settings(data_dir, tmp_path / "compiled", max_steps=4, eval_interval=100, compile="aot_eager"))
     np.testing.assert_allclose(losses(tmp_path / "compiled"), losses(tmp_path / "eager"), rtol=1e-5)
-
-
-def leaking(q, k, v, attn_mask=None, dropout_p=0.0, is_causal=False, **kwargs):
-    """Attention with the causal mask dropped: what a broken fused kernel would compute."""
-    return torch.softmax(q @ k.transpose(-2, -1) / q.size(-1) ** 0.5, dim=-1) @ v
-
-
-def test_preflight_passes_a_causal_device_and_refuses_a_leaking_one(monkeypatch):
-    from grading.capstone import preflight
-
-    shape = dict(block_size=32, n_head=2, n_embd=32)
-    preflight.refuse_leaking_attention("cpu", shape)          # the CPU's SDPA is causal: no error
-    monkeypatch.setattr(F, "scaled_dot_product_attention", leaking)
-    with pytest.raises(UsageError) as err:
-        preflight.refuse_leaking_attention("cpu", shape)
-    message = str(err.value)
-    assert "\n" not in message and message.startswith("refusing cpu: its causal attention at float32 lets a position see")
-
-
-def test_a_capstone_on_a_leaking_device_stops_before_a_run_folder(monkeypatch, tmp_path):
-    from grading.capstone import record as record_io
-    from grading.capstone import run
-
-    monkeypatch.setattr(F, "scaled_dot_product_attention", leaking)
-    monkeypatch.setattr(record_io, "RUNS", tmp_path / "runs")
-    with pytest.raises(UsageError, match="refusing cpu"):
-        run.start("smoke", impl="solutions", device="cpu")
-    assert not (tmp_path / "runs").exists()

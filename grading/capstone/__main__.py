@@ -1,6 +1,7 @@
 """The trainer's side of a capstone run, which the engine spawns, and a maintainer's tool:
 
     python -m grading.capstone child --impl TREE --config CONFIG.json     # (the engine's) run the trainer
+    python -m grading.capstone preflight --impl TREE --device D --settings JSON   # (the engine's) causality probe
     python -m grading.capstone reference [--run ID]                       # a graded run -> its tier's curve
 
 The child imports the learner's trainer and trains with the engine's config, nothing more: no timing here
@@ -115,6 +116,10 @@ def main(argv=None) -> int:
     p = verbs.add_parser("child", help="(spawned by the engine) run the trainer")
     p.add_argument("--impl", required=True)
     p.add_argument("--config", required=True)
+    p = verbs.add_parser("preflight", help="(spawned by the engine) the GPT's causality on a device, as JSON")
+    p.add_argument("--impl", required=True)
+    p.add_argument("--device", required=True)
+    p.add_argument("--settings", required=True, help="JSON: dtype, block_size, n_head, n_embd")
     p = verbs.add_parser("reference", help="store a graded run's curve as its tier's reference")
     p.add_argument("--run")
     args = parser.parse_args(argv)
@@ -126,6 +131,11 @@ def main(argv=None) -> int:
             except KeyboardInterrupt:
                 print(f"[capstone] trainer interrupted after {time.monotonic() - started:.0f} s", file=sys.stderr)
                 return 130
+        if args.verb == "preflight":
+            from grading.capstone.preflight import probe
+
+            print(json.dumps(probe(args.impl, args.device, json.loads(args.settings))))
+            return 0
         return reference(args.run)
     except UsageError as err:
         print(f"error: {err}", file=sys.stderr)

@@ -1,32 +1,36 @@
-"""Before a capstone run: does this device's attention keep the future out, at the dtype the trainer will use?
+"""Before a capstone run: does the learner's GPT keep the future out on this device, at the dtype the trainer
+will use?
 
-Phase 7's causality property, on the run's own device: a small GPT with the tier's block_size and heads reads two
-sequences that agree up to position s and differ everywhere after it; the logits at positions 0..s must agree
-too. A device whose fused causal attention leaks (PyTorch once shipped one: half-precision causal SDPA on MPS
-that attended to later positions) would train a model that cheats on the training loss and is useless to
-sample from; the engine refuses it before a run folder exists.
+Phase 7's causality property, on the run's own device: a small GPT (the learner's, from the tree the run
+trains) with the tier's block_size and heads reads two sequences that agree up to position s and differ
+everywhere after it; the logits at positions 0..s must agree too. A device whose fused causal attention leaks
+(PyTorch once shipped one: half-precision causal SDPA on MPS that attended to later positions) would train a
+model that cheats on the training loss and is useless to sample from; the engine refuses it before a run folder
+exists. When the device leaks, the same probe on the CPU in float32 tells the device's fault from the GPT's.
+
+The probe imports learner code, so it runs in a child (`python -m grading.capstone preflight`), as every
+check does: a class's release, which has no solutions/, runs it on the learner's own phase 7 and 8.
 """
 from __future__ import annotations
 
-from grading import UsageError
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from grading import ROOT, UsageError, first_line
 
 LAYERS, VOCAB, BATCH = 1, 64, 2
 ATOL = {"float32": 1e-5}     # other dtypes: 3e-2, phase 7's check's bound for bfloat16 and float16
+TIMEOUT_S = 300
 
 
-def _reference(module: str):
-    from grading.trees import Tree
-
-    return Tree("solutions").load(module)
-
-
-def future_leak(device: str, dtype, block_size: int, n_head: int, n_embd: int, seed: int = 0) -> float:
+def future_leak(gpt, precision, device: str, dtype, block_size: int, n_head: int, n_embd: int, seed: int = 0) -> float:
     """The largest change of the logits at positions 0..s when only tokens s+1.. change (0 when causal), for the
-    reference GPT on `device` under autocast at `dtype` (the trainer's forward pass)."""
+    GPT of module `gpt` on `device` under `precision`'s autocast at `dtype` (the trainer's forward pass)."""
     import torch
 
-    gpt = _reference("phase07_gpt_architecture.model")
-    precision = _reference("phase08_training_gpt.precision")
     gen = torch.Generator().manual_seed(seed)
     torch.manual_seed(seed)
     model = gpt.GPT(gpt.GPTConfig(block_size=block_size, vocab_size=VOCAB, n_layer=LAYERS, n_head=n_head,
@@ -41,16 +45,54 @@ def future_leak(device: str, dtype, block_size: int, n_head: int, n_embd: int, s
     return float((la[:, :s + 1].float() - lb[:, :s + 1].float()).abs().max())
 
 
-def refuse_leaking_attention(device: str, settings: dict) -> None:
-    """A UsageError in one line when the run's device and dtype let a position see later tokens."""
-    precision = _reference("phase08_training_gpt.precision")
+def probe(impl: str, device: str, settings: dict) -> dict:
+    """(In the child) {"dtype", "leak", "cpu_leak" (only when it leaks)} for tree `impl`, or {"problem": ...}."""
+    import torch
+
+    from grading.trees import ImportFailure, Tree
+
+    tree = Tree(impl)
     try:
+        gpt = tree.load("phase07_gpt_architecture.model")
+        precision = tree.load("phase08_training_gpt.precision")
         dtype = precision.resolve_dtype(settings.get("dtype", "auto"), device)
-    except ValueError as err:
-        raise UsageError(str(err)) from None
-    name = str(dtype).removeprefix("torch.")
-    leak = future_leak(device, dtype, int(settings["block_size"]), int(settings["n_head"]), int(settings["n_embd"]))
-    if leak > ATOL.get(name, 3e-2):
-        raise UsageError(f"refusing {device}: its causal attention at {name} lets a position see later tokens (the "
-                         f"logits before position {int(settings['block_size']) // 2} moved by {leak:.3g} when only "
-                         f"later tokens changed); train with dtype=float32, on another device, or with another torch")
+        shape = {k: int(settings[k]) for k in ("block_size", "n_head", "n_embd")}
+        found = {"dtype": str(dtype).removeprefix("torch."), "leak": future_leak(gpt, precision, device, dtype, **shape)}
+        if found["leak"] > ATOL.get(found["dtype"], 3e-2) and (device, dtype) != ("cpu", torch.float32):
+            found["cpu_leak"] = future_leak(gpt, precision, "cpu", torch.float32, **shape)
+        return found
+    except ImportFailure as err:
+        return {"problem": str(err)}
+    except Exception as err:  # noqa: BLE001 - the learner's GPT may raise anything; the run must not start
+        return {"problem": first_line(err)}
+
+
+def refuse_leaking_attention(device: str, settings: dict, impl: Path | str) -> None:
+    """A UsageError in one line when tree `impl`'s GPT, on the run's device and dtype, lets a position see later
+    tokens, or cannot be built at all."""
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH")) if p))
+    cmd = [sys.executable, "-m", "grading.capstone", "preflight", "--impl", str(impl), "--device", device,
+           "--settings", json.dumps({"dtype": settings.get("dtype", "auto"),
+                                       **{k: settings[k] for k in ("block_size", "n_head", "n_embd")}})]
+    try:
+        done = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=TIMEOUT_S)
+        found = json.loads(done.stdout.strip().splitlines()[-1])
+    except subprocess.TimeoutExpired:
+        raise UsageError(f"the preflight (your GPT's causality on {device}) did not finish in {TIMEOUT_S} s") from None
+    except (ValueError, IndexError):
+        last = (done.stderr.strip().splitlines() or ["no output"])[-1]
+        raise UsageError(f"the preflight (your GPT's causality on {device}) crashed: {last}") from None
+    if "problem" in found:
+        raise UsageError(f"the preflight could not run your GPT on {device}: {found['problem']} "
+                         f"(make check phase=7, phase=8)")
+    name, leak = found["dtype"], found["leak"]
+    if leak <= ATOL.get(name, 3e-2):
+        return
+    moved = (f"the logits before position {int(settings['block_size']) // 2} moved by {leak:.3g} when only later "
+             f"tokens changed")
+    if found.get("cpu_leak", leak) > ATOL["float32"]:
+        raise UsageError(f"refusing to train: your GPT lets a position see later tokens on {device} at {name} ({moved}); "
+                         f"make check phase=7 finds where")
+    raise UsageError(f"refusing {device}: its causal attention at {name} lets a position see later tokens ({moved}; "
+                     f"the same GPT on the CPU at float32 keeps them out); train with dtype=float32, on another "
+                     f"device, or with another torch")

@@ -399,7 +399,7 @@ def start(tier_name: str | None, impl: str = "exercises", device: str | None = N
     budget = tier.budget(device)
     tiers.check_shards(tier, device, processes)
     spec = tier.spec()
-    preflight.refuse_leaking_attention(device, {**tier.model, **tier.train, **budget.train})
+    preflight.refuse_leaking_attention(device, {**tier.model, **tier.train, **budget.train}, impl_path)
     record_io.seal({}, create_key=True)                      # a missing or damaged key stops here, before a run folder
     data_dir, meta = prepare_data(spec)
     run_id, nonce, folder = record_io.new_run(tier.name)
