@@ -32,6 +32,9 @@ def pytest_configure(config):
     config.workbook_seed = random.randrange(2**31) if seed is None else seed
     config.addinivalue_line("markers", "times_reference: the check times the reference's own run (a release, "
                                        "which only replays the reference's answers, leaves it to the teacher's copy)")
+    config.addinivalue_line("markers", "runs_reference_inside: the check runs the reference's own functions inside "
+                                       "the learner's code (a release cannot replay them there, and recording them "
+                                       "would be measured with them: the teacher's copy grades it)")
 
 
 @pytest.hookimpl(optionalhook=True)
@@ -82,8 +85,9 @@ def ref_tree(request, exercise, snapshots):
     key = (exercise.phase_dir, exercise.id)
     if key not in snapshots:
         snapshots[key] = replay.Snapshot() if recording else replay.Snapshot.load(replay.snapshot_file(*key))
+    inside = request.node.get_closest_marker("runs_reference_inside")
     if recording:
-        return replay.RecordingTree(Tree("solutions"), snapshots[key])
+        return Tree("solutions") if inside else replay.RecordingTree(Tree("solutions"), snapshots[key])
 
     def needs_teacher(reason: str):
         request.node.workbook_deferred = getattr(request.node, "workbook_deferred", None) or reason
@@ -91,6 +95,8 @@ def ref_tree(request, exercise, snapshots):
 
     if request.node.get_closest_marker("times_reference"):
         needs_teacher("it times the reference's own run, which a release only replays")
+    if inside:
+        needs_teacher("it runs the reference's own functions inside your code, which a release only replays")
     return replay.ReplayTree(snapshots[key], needs_teacher)
 
 

@@ -6,7 +6,7 @@ import shutil
 import numpy as np
 import pytest
 
-from grading import ROOT, release, replay, stubs
+from grading import ROOT, catalog, release, replay, stubs
 from tests.support import check_outcomes, cli, copy_solutions
 
 
@@ -33,6 +33,15 @@ def test_holds_no_solution(made):
     assert stubs.differences(made / "exercises") == []          # exercises/ are the generated stubs
     assert json.loads((made / "checks/release.json").read_text())["phases"] == [0, 4]
     assert {p.parent.name for p in (made / "checks").rglob("test_*.py")} == {"phase00_math", "phase04_attention"}
+
+
+def test_a_release_of_every_phase_records(tmp_path):
+    """Recording runs every check on solutions/ through the recording stand-ins: a check those disturb (one that
+    counts the host reads of a loop running the reference's parts did) stops a whole class's release."""
+    done = cli("release", tmp_path / "all")
+    assert done.returncode == 0, done.stderr
+    every = [p.number for p in catalog.load().phases if p.exercises]
+    assert json.loads((tmp_path / "all/checks/release.json").read_text())["phases"] == every
 
 
 def test_a_planted_solution_file_is_a_leak(made, tmp_path):

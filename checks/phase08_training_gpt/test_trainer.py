@@ -100,6 +100,7 @@ PARTS = ("GPT", "AdamW", "parameter_groups", "build_model", "build_optimizer", "
          "flops_per_token_of", "peak_flops")
 
 
+@pytest.mark.runs_reference_inside
 def test_first_steps_equal_the_reference_trainer(impl, ref, data_dir, tmp_path, monkeypatch):
     """The same config, seed and data, with the reference's GPT, AdamW, sampler, clipping and schedule under both
     loops: the losses and learning rates of the first 8 steps must be the reference trainer's. A loop that sets the
@@ -209,6 +210,7 @@ class SyncCounter:
         return paused
 
 
+@pytest.mark.runs_reference_inside
 def test_one_host_sync_per_log_interval(impl, ref, data_dir, tmp_path, monkeypatch):
     """30 steps with log_interval=10: the loop asks the device for numbers 3 times (once per interval), not 30;
     every step still gets its log line, with the loss the reference trainer logs."""
