@@ -109,7 +109,7 @@ def progress_table(standings, capstone: dict | None) -> Table:
         if not rows:
             continue
         done = sum(s.done for s in rows)
-        started = sum(not s.done and s.status in ("failing", "in progress", "passed") for s in rows)
+        started = sum(not s.done and s.status in ("failing", "in progress", "passed", "teacher's copy") for s in rows)
         table.add_row(f"{phase.number} {phase.title}", str(done), str(started), str(len(rows) - done - started),
                       f"{sum(s.score for s in rows):g}/{sum(s.exercise.points for s in rows)}",
                       str(sum(s.exercise.minutes for s in rows if not s.done)))
@@ -132,8 +132,11 @@ def next_card(standing, impl: str):
     ex = standing.exercise
     why = {"failing": "failing at its last check", "in progress": "in progress at its last check",
            "passed": "passed, but the file changed since: check it again",
-           "not started": "not started", "not checked": "not checked yet"}[standing.status]
-    if standing.changed and standing.status != "passed":
+           "teacher's copy": "checked here as far as a release can (the rest on the teacher's copy), but the "
+                             "file changed since: check it again",
+           "not started": "not started", "not checked": "not checked yet",
+           "no checks": "it has no checks yet"}.get(standing.status, standing.status)
+    if standing.changed and standing.status not in ("passed", "teacher's copy"):
         why += " (changed since)"
     console.print(f"[bold]Next: {ex.id}[/] · {ex.title}")
     console.print(f"  {impl}/{ex.relpath} · phase {ex.phase} · {ex.points} points · about {ex.minutes} min · {why}")

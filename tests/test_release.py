@@ -128,6 +128,16 @@ def test_checks_left_to_the_teacher_are_listed_in_the_json(tmp_path):
     assert test["extra_data"]["status"] == "teacher's copy" and not test["extra_data"]["checks"]
 
 
+def test_an_exercise_checked_as_far_as_a_release_can_is_done_there(capsys):
+    from grading import progress, report
+
+    exercise = catalog.load().exercise("torch_transformer")
+    assert progress.Standing(exercise, "teacher's copy", 0.0, False).done
+    assert not progress.Standing(exercise, "teacher's copy", 0.0, True).done
+    report.next_card(progress.Standing(exercise, "teacher's copy", 0.0, True), "exercises")
+    assert "file changed since: check it again" in capsys.readouterr().out
+
+
 def test_snapshots_are_guarded_like_checks(made):
     """The release's own engine hashes its snapshots and release record with checks/ (grading/integrity.py)."""
     import subprocess
