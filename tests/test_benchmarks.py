@@ -39,6 +39,19 @@ def test_bench_reports_a_stub_trainer_in_one_row(tmp_path, monkeypatch):
     assert "error" in rows["yours"] and "vs_reference" in rows["reference, fused"]
 
 
+def test_bench_builds_each_model_as_its_trainer_does(monkeypatch):
+    """A tier that pads the vocabulary and compiles: every row is the padded model (76 ids -> 128 rows at 64),
+    compiled with the backend the trainer's compile_backend names (aot_eager, which a CPU can run)."""
+    from grading.benchmarks import training_throughput as bench
+
+    model = dict(n_layer=1, n_head=2, n_embd=32, block_size=16, vocab_size=76, dropout=0.0, bias=True)
+    train = dict(batch_size=2, lr=1e-3, grad_clip=1.0, compile="aot_eager", vocab_multiple=64)
+    monkeypatch.setattr(bench, "shape", lambda config, device: (model, train, 2, 1))
+    result = bench.measure("solutions", "cpu", "tiny", steps=1)
+    assert [(r.get("error"), r["compiled"], r["vocab_rows"]) for r in result["rows"]] == [(None, "aot_eager", 128)] * 3
+    assert len({r["params"] for r in result["rows"]}) == 1
+
+
 def test_optimizer_step_counts_and_ratios_for_148_tensors(tmp_path, monkeypatch, capsys):
     import grading.benchmarks
     from grading.benchmarks import optimizer_step

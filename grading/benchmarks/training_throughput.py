@@ -1,8 +1,9 @@
 """`make bench`: training throughput (tokens/s, ms/step) and MFU of the learner's GPT and trainer against the
 reference's, and against the reference with torch.optim.AdamW(fused=True) in place of phase 8's AdamW.
 
-Three rows, each one model trained on one fixed random batch: yours (your phase 7 GPT stepped by your phase 8
-trainer's parts: accumulate_gradients under autocast_context, clip_grad_norm, and the optimiser your
+Three rows, each one model trained on one fixed random batch: yours (your phase 7 GPT as your phase 8 trainer
+builds it, build_model with the tier's padded vocabulary and compile_model with its compile setting, stepped by
+your trainer's parts: accumulate_gradients under autocast_context, clip_grad_norm, and the optimiser your
 trainer's build_optimizer builds, phase 8's AdamW), the reference (the same from solutions/), and the
 reference with optimizer="fused". All get the same shape (a capstone tier's model and training settings), the
 same batch and precision (bf16 autocast on cuda, and on mps where supported; fp32 on cpu), on the same device,
@@ -34,6 +35,7 @@ WARMUP = 2
 CPU_GPT2_BATCH = 1           # GPT-2 Small on a CPU: one sequence of 1024 tokens a step is already slow
 CHAR_VOCAB = 76              # the smoke tier's vocabulary: Shakespeare's distinct characters
 OUT = "training_throughput.json"
+SPEED_AND_OPTIMISER = ("lr", "weight_decay", "beta1", "beta2", "grad_clip", "compile", "vocab_multiple")
 # (row, tree, optimizer): "yours" is --impl's tree; its optimiser is whatever that tree's build_optimizer builds
 ROWS = (("reference", "solutions", "adamw"), ("yours", None, "adamw"),
         ("reference, fused", "solutions", "fused"))
@@ -99,24 +101,30 @@ class Runner:
         from grading.trees import Tree
 
         t = Tree(tree)
-        model_module, trainer = t.load("phase07_gpt_architecture.model"), t.load("phase08_training_gpt.trainer")
+        trainer = t.load("phase08_training_gpt.trainer")
         self.accumulate = t.load("phase08_training_gpt.accumulation").accumulate_gradients
         self.clip = t.load("phase08_training_gpt.clipping").clip_grad_norm
         precision = t.load("phase08_training_gpt.precision")
         dtype = precision.resolve_dtype("auto", device)
         self.autocast = lambda: precision.autocast_context(device, dtype)
-        settings = {k: v for k, v in train.items() if k in ("lr", "weight_decay", "beta1", "beta2", "grad_clip")}
+        settings = {k: v for k, v in train.items() if k in SPEED_AND_OPTIMISER}
         config = trainer.TrainConfig(data_dir="", out_dir="", **model_config, **settings, optimizer=optimizer)
         torch.manual_seed(0)
-        self.model = model_module.GPT(model_module.GPTConfig(**model_config)).to(device)
-        self.model.train()
-        self.optimizer = trainer.build_optimizer(self.model, config)
+        # as the trainer does it: its model (padded vocabulary where the tier asks), TF32 on CUDA, its optimiser
+        # over the uncompiled parameters, then torch.compile where the tier's compile setting says so on this device
+        trainer.fast_matmuls(device)
+        model = trainer.build_model(config).to(device)
+        model.train()
+        self.optimizer = trainer.build_optimizer(model, config)
+        self.model = trainer.compile_model(model, config, device)
+        self.compiled = trainer.compile_backend(config.compile, device) or "eager"
+        self.vocab_rows = trainer.padded_vocab_size(config.vocab_size, config.vocab_multiple)
         self.grad_clip = config.grad_clip
         g = torch.Generator().manual_seed(0)
         tokens = torch.randint(0, model_config["vocab_size"], (batch, model_config["block_size"] + 1), generator=g)
         self.x, self.y = tokens[:, :-1].to(device), tokens[:, 1:].contiguous().to(device)
         self.device, self.tokens_per_step = device, batch * model_config["block_size"]
-        self.params = sum(p.numel() for p in self.model.parameters())
+        self.params = sum(p.numel() for p in model.parameters())
 
     def step(self) -> None:
         """One optimiser step as the trainer takes it, for one micro-batch."""
@@ -163,7 +171,7 @@ def measure(impl: str, device: str, config: str, steps: int) -> dict:
         runner = runners[label]
         tps = runner.tokens_per_step / best[label]
         rows.append({**row, "params": runner.params, "ms_per_step": 1000 * best[label], "tokens_per_s": tps,
-                     "mfu": tps * fpt / peak_flops})
+                     "mfu": tps * fpt / peak_flops, "compiled": runner.compiled, "vocab_rows": runner.vocab_rows})
     ref = rows[0]
     for row in rows:
         if "error" not in row and "error" not in ref:
@@ -182,14 +190,16 @@ def table(result: dict):
               caption=f"{result['flops_per_token'] / 1e6:,.1f} MFLOP/token (6N + 12·L·H·Q·T); peak "
                       f"{result['peak'] / 1e12:,.3g} TFLOP/s ({result['peak_source']}); best of {result['rounds']} "
                       f"alternating rounds of {result['steps']} steps; yours: {result['impl']}{load_text(result)}")
-    for column in ("GPT and trainer", "optimizer", "params", "ms/step", "tokens/s", "MFU", "vs reference"):
-        t.add_column(column, justify="left" if column in ("GPT and trainer", "optimizer") else "right")
+    for column in ("GPT and trainer", "optimizer", "compiled", "vocab rows", "params", "ms/step", "tokens/s", "MFU",
+                   "vs reference"):
+        t.add_column(column, justify="left" if column in ("GPT and trainer", "optimizer", "compiled") else "right")
     for r in result["rows"]:
         if "error" in r:
-            t.add_row(r["model"], r["optimizer"], "", "", "", "", r["error"])
+            t.add_row(r["model"], r["optimizer"], "", "", "", "", "", "", r["error"])
             continue
         ratio = f"{r['vs_reference']:.2f}x" if "vs_reference" in r else ""
-        t.add_row(r["model"], r["optimizer"], f"{r['params']:,}", f"{r['ms_per_step']:,.1f}",
+        t.add_row(r["model"], r["optimizer"], r["compiled"], f"{r['vocab_rows']:,}", f"{r['params']:,}",
+                  f"{r['ms_per_step']:,.1f}",
                   f"{r['tokens_per_s']:,.0f}", f"{100 * r['mfu']:.1f}%", ratio)
     return t
 
