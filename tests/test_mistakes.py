@@ -7,12 +7,13 @@ Mistakes are data, one file a phase: tests/mistakes/phaseNN.toml, entries of
     replace = "exact text in solutions/<phase>/<module>.py (must occur once)"
     with = "the mistaken text"
 """
+import json
 import sys
 from pathlib import Path
 
 import pytest
 
-from grading import catalog, runner
+from grading import ROOT, catalog, runner
 from tests.support import copy_solutions
 
 if sys.version_info >= (3, 11):
@@ -51,3 +52,17 @@ def test_control_unmodified_reference_passes_in_this_process(exercise_id, tmp_pa
     results, seed, _ = runner.run([catalog.load().exercise(exercise_id)], str(tree))
     failures = {c.nodeid: c.message for c in results[0].checks if c.outcome != "passed"}
     assert results[0].checks and not failures, f"seed {seed}: {failures}"
+
+
+def test_the_seed_sweep_names_a_mistake_no_seed_catches(tmp_path, monkeypatch, capsys):
+    """tests/seed_sweep.py on a "mistake" that changes nothing but a comment: missed under every seed, exit 1."""
+    from tests import seed_sweep
+
+    first = (ROOT / "solutions/phase00_math/vectors.py").read_text().splitlines()[0]
+    harmless = {"exercise": "vectors", "description": "a comment added", "replace": first, "with": f"# x\n{first}"}
+    monkeypatch.setattr(seed_sweep, "mistakes", lambda: [pytest.param(harmless)])
+    assert seed_sweep.sweep([1, 2], None, tmp_path / "sweep.jsonl") == 1
+    assert "missed under seeds [1, 2]: vectors: a comment added" in capsys.readouterr().out
+    lines = [json.loads(line) for line in (tmp_path / "sweep.jsonl").read_text().splitlines()]
+    assert lines == [{"mistake": "a comment added", "exercise": "vectors", "missed": [1, 2]},
+                     {"control": "vectors", "failing": {}}]
