@@ -16,6 +16,7 @@ else:  # pragma: no cover
 from grading import ROOT, UsageError
 
 CATALOG = ROOT / "grading" / "catalog.toml"
+RELEASED_STUBS = ROOT / "checks" / "_stubs"   # a learner's release (no solutions/) keeps its generated stubs here
 HINT_LEVELS = ("idea", "equation", "shapes", "near-code")
 
 
@@ -40,6 +41,7 @@ class Exercise:
     check_s: int = 60               # wall-time limit of one check (an endless loop fails that check)
     exercise_s: int = 300           # wall-time limit of the exercise's whole child process
     memory_mb: int = 4096           # resident memory of the exercise's child process
+    function_hints: tuple[tuple[str, str], ...] = ()   # (function, its own one-line hint)
 
     @property
     def dotted(self) -> str:
@@ -62,8 +64,11 @@ class Exercise:
         return max(named, key=len, default=None)
 
     def hint_for(self, function: str | None) -> tuple[str | None, str]:
-        """(function, hint): the first hint stage that names the function (cross-entropy's for cross_entropy);
-        (None, the first stage) when no stage names it."""
+        """(function, hint): the function's own hint (function_hints), else the first hint stage that names it
+        (cross-entropy's for cross_entropy); (None, the first stage) when neither does."""
+        own = dict(self.function_hints).get(function)
+        if own:
+            return function, own
         for hint in self.hints if function else ():
             if re.search(rf"(?<![\w-]){re.escape(function)}(?![\w-])", re.sub(r"(?<=[a-z])-(?=[a-z])", "_", hint)):
                 return function, hint
@@ -72,17 +77,28 @@ class Exercise:
 
 @lru_cache(maxsize=None)
 def functions_of(exercise: Exercise) -> tuple[str, ...]:
-    """The functions, classes and methods an exercise's module defines, read from its stub (or from the
-    solution, which has the same signatures) without importing it."""
-    for tree in ("exercises", "solutions"):
+    """The functions, classes and methods (not _private helpers) an exercise's module defines, read from its
+    stub (or from the solution, which has the same signatures) without importing it."""
+    return _defined_in(exercise.relpath, (ROOT / "exercises", ROOT / "solutions"))
+
+
+def _defined_in(relpath: str, trees: tuple[Path, ...]) -> tuple[str, ...]:
+    """The public functions, classes and methods (dunders included) of the first of trees/relpath that parses;
+    () if none does."""
+    for tree in trees:
         try:
-            module = ast.parse((ROOT / tree / exercise.relpath).read_text(encoding="utf-8"))
+            module = ast.parse((tree / relpath).read_text(encoding="utf-8"))
         except (OSError, SyntaxError, ValueError):
             continue
         return tuple(node.name for node in ast.walk(module)
                      if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
-                     and not node.name.startswith("_"))
+                     and (not node.name.startswith("_") or _is_dunder(node.name)))
     return ()
+
+
+def _is_dunder(name: str) -> bool:
+    """__init__, __call__, __add__: methods a stub may leave to write, unlike _private helpers."""
+    return len(name) > 4 and name.startswith("__") and name.endswith("__")
 
 
 @dataclass(frozen=True)
@@ -148,7 +164,22 @@ def _optional(entry: dict, where: str) -> dict:
             if value <= 0:
                 raise CatalogError(f"catalog: {where} field {name!r} must be positive, got {value}")
             fields[name] = value
+    if "function_hints" in entry:
+        own = _field(entry, "function_hints", dict, where)
+        if not all(isinstance(h, str) and h.strip() for h in own.values()):
+            raise CatalogError(f"catalog: {where} field 'function_hints' must map function names to non-empty strings")
+        fields["function_hints"] = tuple(own.items())
     return fields
+
+
+def _check_function_hints(exercise: Exercise, where: str) -> None:
+    """Each function_hints key names a function of the module. Read from the reference (the solution, or a
+    release's pristine stub), not the learner's file, so that renaming a function of one's own breaks nothing."""
+    defined = _defined_in(exercise.relpath, (ROOT / "solutions", RELEASED_STUBS))
+    unknown = [f for f, _ in exercise.function_hints if f not in defined]
+    if defined and unknown:
+        raise CatalogError(f"catalog: {where} field 'function_hints' names {unknown[0]!r}, which is not a function of "
+                           f"{exercise.relpath}; its functions: {', '.join(dict.fromkeys(defined))}")
 
 
 def parse(data: dict) -> Catalog:
@@ -176,11 +207,13 @@ def parse(data: dict) -> Catalog:
         points = _field(e, "points", int, where)
         if points <= 0:
             raise CatalogError(f"catalog: {where} field 'points' must be positive, got {points}")
-        phases[phase]["exercises"].append(Exercise(
+        exercise = Exercise(
             id=ex_id, phase=phase, module=_field(e, "module", str, where), title=_field(e, "title", str, where),
             points=points, difficulty=difficulty, minutes=_field(e, "minutes", int, where), hints=tuple(hints),
             papers=tuple(_field(e, "papers", list, where)), notes=_field(e, "notes", str, where),
-            phase_dir=phases[phase]["dir"], **_optional(e, where)))
+            phase_dir=phases[phase]["dir"], **_optional(e, where))
+        _check_function_hints(exercise, where)
+        phases[phase]["exercises"].append(exercise)
     return Catalog(tuple(Phase(n, v["dir"], v["title"], tuple(v["exercises"])) for n, v in sorted(phases.items())))
 
 

@@ -25,7 +25,7 @@ BEGIN, END = "# BEGIN SOLUTION", "# END SOLUTION"
 NOOP = "(stub: pass)"
 SOLUTIONS, EXERCISES = ROOT / "solutions", ROOT / "exercises"
 BACKUPS = ROOT / ".backups"
-RELEASED = ROOT / "checks" / "_stubs"    # a learner's release (no solutions/) keeps its generated stubs here
+RELEASED = catalog.RELEASED_STUBS
 MANIFEST = ".stubs.sha256"
 DEF = re.compile(r"^(\s*)(?:async\s+)?def\s+(\w+)")
 CLASS = re.compile(r"^(\s*)class\s+(\w+)")
@@ -88,6 +88,14 @@ def stub_source(source: str, where: str, exercise_id: str) -> str:
     if open_at is not None:
         raise MarkerError(f"{where}:{open_at + 1}: '{BEGIN}' is never closed")
     return "".join(out)
+
+
+def stubbed_functions(exercise: catalog.Exercise) -> tuple[str, ...]:
+    """The functions (and methods) of an exercise whose bodies its stub replaces, in the solution's order."""
+    lines = (SOLUTIONS / exercise.relpath).read_text(encoding="utf-8").splitlines(keepends=True)
+    where = f"solutions/{exercise.relpath}"
+    return tuple(dict.fromkeys(_enclosing_function(lines, i, len(line) - len(line.lstrip()), f"{where}:{i + 1}")
+                               for i, line in enumerate(lines) if line.strip().startswith(BEGIN)))
 
 
 def unwritten(function) -> bool:

@@ -79,6 +79,8 @@ BASE = {"phase": [{"number": 0, "dir": "phase00_math", "title": "Math"}],
     (lambda d: d["exercise"][0].update(difficulty=7), "field 'difficulty' must be 1..5"),
     (lambda d: d["exercise"].append(dict(d["exercise"][0])), "duplicate id 'x'"),
     (lambda d: d["phase"][0].pop("dir"), "phase entry #1 is missing field 'dir'"),
+    (lambda d: d["exercise"][0].update(function_hints="x"), "field 'function_hints' must be dict"),
+    (lambda d: d["exercise"][0].update(function_hints={"f": " "}), "field 'function_hints' must map function names"),
 ])
 def test_malformed_entries_are_named(change, message):
     import copy
@@ -97,3 +99,24 @@ def test_rendered_pages_are_up_to_date():
     from grading import docs
 
     assert docs.render(check=True) == [], "run: python -m grading docs"
+
+
+def test_function_hints_name_functions_of_their_exercise():
+    for exercise in CAT.exercises:
+        for function, hint in exercise.function_hints:
+            assert function in catalog.functions_of(exercise), f"{exercise.id}: function_hints key {function!r}"
+            assert exercise.hint_for(function) == (function, hint)
+
+
+def test_a_function_hint_for_no_such_function_is_a_one_line_catalog_error(tmp_path):
+    exercise = next(e for e in CAT.exercises if not e.function_hints and catalog.functions_of(e))
+    marker = f'id = "{exercise.id}"\n'
+    text = (ROOT / "grading" / "catalog.toml").read_text()
+    assert text.count(marker) == 1
+    bad = tmp_path / "catalog.toml"
+    bad.write_text(text.replace(marker, marker + 'function_hints = { no_such_function = "a typo" }\n'))
+    with pytest.raises(catalog.CatalogError) as raised:
+        catalog.load(bad)
+    message = str(raised.value)
+    assert "\n" not in message and "'no_such_function'" in message and exercise.relpath in message, message
+    assert f"its functions: {catalog.functions_of(exercise)[0]}" in message, message
