@@ -108,6 +108,13 @@ def test_function_hints_name_functions_of_their_exercise():
             assert exercise.hint_for(function) == (function, hint)
 
 
+def test_every_stubbed_function_of_a_multi_function_exercise_has_its_own_hint():
+    """The hint under a failing check is the failing function's: a hint stage or a function_hints entry names it."""
+    unhinted = [f"{e.id}.{f}" for e in CAT.exercises if len(catalog.functions_of(e)) >= 2
+                for f in stubs.stubbed_functions(e) if e.hint_for(f)[0] != f]
+    assert not unhinted, f"{len(unhinted)} stubbed functions no hint names (add function_hints): {', '.join(unhinted)}"
+
+
 def test_a_function_hint_for_no_such_function_is_a_one_line_catalog_error(tmp_path):
     exercise = next(e for e in CAT.exercises if not e.function_hints and catalog.functions_of(e))
     marker = f'id = "{exercise.id}"\n'

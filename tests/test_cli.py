@@ -66,6 +66,21 @@ def test_failing_exercise_shows_message_hint_and_seed(tmp_path):
     assert "hint (cross_entropy):" in hint_line and hints[0] not in hint_line and "cross-entropy" in hint_line
 
 
+def test_a_failing_function_gets_its_own_function_hint(tmp_path):
+    """entropy with its sign flipped: the hint is entropy's function_hints entry, not the exercise's hint 1."""
+    tree = copy_solutions(tmp_path / "tree")
+    target = tree / "phase00_math" / "probability.py"
+    source = target.read_text()
+    planted = source.replace("return float(-np.sum(p[nonzero]", "return float(np.sum(p[nonzero]")
+    assert planted != source
+    target.write_text(planted)
+    result = cli("check", "--exercise", "probability", "--impl", tree)
+    assert result.returncode == 1
+    exercise = catalog.load().exercise("probability")
+    own = dict(exercise.function_hints)["entropy"]
+    assert f"hint (entropy): {own}" in result.stdout, result.stdout
+
+
 def test_the_failure_shown_is_the_one_that_names_the_mistake(tmp_path):
     """A one-sided difference first fails the comparison with the reference (a small error that reads like a
     tolerance quibble); the report shows instead the check that recognises it."""
