@@ -172,14 +172,18 @@ def _optional(entry: dict, where: str) -> dict:
     return fields
 
 
-def _check_function_hints(exercise: Exercise, where: str) -> None:
-    """Each function_hints key names a function of the module. Read from the reference (the solution, or a
-    release's pristine stub), not the learner's file, so that renaming a function of one's own breaks nothing."""
-    defined = _defined_in(exercise.relpath, (ROOT / "solutions", RELEASED_STUBS))
-    unknown = [f for f, _ in exercise.function_hints if f not in defined]
-    if defined and unknown:
-        raise CatalogError(f"catalog: {where} field 'function_hints' names {unknown[0]!r}, which is not a function of "
-                           f"{exercise.relpath}; its functions: {', '.join(dict.fromkeys(defined))}")
+def check_function_hints(cat: Catalog) -> None:
+    """Each function_hints key names a function of its module (a CatalogError in one line if not). Read from the
+    reference (the solution, or a release's pristine stub), not the learner's file, so that renaming a function
+    of one's own breaks nothing. An author's check, run by the workbook's tests rather than at every load: it
+    parses every solution file (0.1 s), which each check's child process would pay."""
+    for exercise in cat.exercises:
+        defined = _defined_in(exercise.relpath, (ROOT / "solutions", RELEASED_STUBS))
+        unknown = [f for f, _ in exercise.function_hints if f not in defined]
+        if defined and unknown:
+            raise CatalogError(f"catalog: exercise {exercise.id!r} field 'function_hints' names {unknown[0]!r}, which "
+                               f"is not a function of {exercise.relpath}; its functions: "
+                               f"{', '.join(dict.fromkeys(defined))}")
 
 
 def parse(data: dict) -> Catalog:
@@ -207,13 +211,11 @@ def parse(data: dict) -> Catalog:
         points = _field(e, "points", int, where)
         if points <= 0:
             raise CatalogError(f"catalog: {where} field 'points' must be positive, got {points}")
-        exercise = Exercise(
+        phases[phase]["exercises"].append(Exercise(
             id=ex_id, phase=phase, module=_field(e, "module", str, where), title=_field(e, "title", str, where),
             points=points, difficulty=difficulty, minutes=_field(e, "minutes", int, where), hints=tuple(hints),
             papers=tuple(_field(e, "papers", list, where)), notes=_field(e, "notes", str, where),
-            phase_dir=phases[phase]["dir"], **_optional(e, where))
-        _check_function_hints(exercise, where)
-        phases[phase]["exercises"].append(exercise)
+            phase_dir=phases[phase]["dir"], **_optional(e, where)))
     return Catalog(tuple(Phase(n, v["dir"], v["title"], tuple(v["exercises"])) for n, v in sorted(phases.items())))
 
 

@@ -84,8 +84,12 @@ def _copyable(value) -> bool:
     return isinstance(value, (np.ndarray, list, tuple, dict)) or _torch_tensor(value)
 
 
+CALLED: list[str] = []   # the guarded functions the running check called, in order (reset as each check starts)
+
+
 def guard(function, name: str):
-    """`function` with copied inputs; raises InputChanged naming the argument the call changed."""
+    """`function` with copied inputs; raises InputChanged naming the argument the call changed. Each call is
+    noted in CALLED, so that a failing check whose name names no function can still be told whose it is."""
     try:
         signature = inspect.signature(function)
     except (TypeError, ValueError):
@@ -93,6 +97,7 @@ def guard(function, name: str):
 
     @functools.wraps(function)
     def call(*args, **kwargs):  # noqa: C901
+        CALLED.append(name)
         if signature is None:
             return function(*args, **kwargs)
         try:

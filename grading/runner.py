@@ -35,6 +35,7 @@ class CheckResult:
     name: str
     outcome: str          # passed | failed | not started | teacher (a release: graded on the teacher's copy)
     message: str = ""
+    called: tuple = ()    # a failed check: the exercise's functions it called (grading.inputs.CALLED), in order
 
 
 DEFERRED = "teacher"
@@ -95,8 +96,10 @@ class ExerciseResult:
     @property
     def hint(self) -> tuple[str | None, str]:
         """(function, hint): the hint for the function the shown failure is about (see Exercise.hint_for)."""
-        if self.first_failure:
-            return self.exercise.hint_for(self.exercise.function_checked_by(self.first_failure.name))
+        failure = self.first_failure
+        if failure:
+            only = failure.called[0] if len(failure.called) == 1 else None   # the one function it exercised
+            return self.exercise.hint_for(self.exercise.function_checked_by(failure.name) or only)
         unwritten = self.first_unwritten
         return self.exercise.hint_for(unwritten_function(unwritten.message)[0] if unwritten else None)
 
@@ -163,10 +166,12 @@ class Collector:
             if call.when != "setup":                         # but a fixture that cannot be set up fails it
                 return None
             return asdict(CheckResult(nodeid, name, "failed", f"skipped: {call.excinfo.value}"))
+        from grading.inputs import CALLED
+
         outcome, message = describe(call.excinfo, self.tree, self.check_s)
         if call.when == "teardown":
             message = f"after the check: {message}"
-        return asdict(CheckResult(nodeid, name, outcome, message))
+        return asdict(CheckResult(nodeid, name, outcome, message, tuple(dict.fromkeys(CALLED))))
 
     @staticmethod
     def collect_failure(report) -> dict | None:

@@ -130,8 +130,10 @@ class Reporter:
         self._send("collected", [node_id(item) for item in session.items])
 
     def pytest_runtest_protocol(self, item, nextitem):
+        from grading.inputs import CALLED
         from grading.runner import node_id
 
+        CALLED.clear()
         self._send("start", node_id(item))
 
     def pytest_runtest_logfinish(self, nodeid, location):

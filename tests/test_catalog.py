@@ -102,6 +102,7 @@ def test_rendered_pages_are_up_to_date():
 
 
 def test_function_hints_name_functions_of_their_exercise():
+    catalog.check_function_hints(CAT)
     for exercise in CAT.exercises:
         for function, hint in exercise.function_hints:
             assert function in catalog.functions_of(exercise), f"{exercise.id}: function_hints key {function!r}"
@@ -123,7 +124,7 @@ def test_a_function_hint_for_no_such_function_is_a_one_line_catalog_error(tmp_pa
     bad = tmp_path / "catalog.toml"
     bad.write_text(text.replace(marker, marker + 'function_hints = { no_such_function = "a typo" }\n'))
     with pytest.raises(catalog.CatalogError) as raised:
-        catalog.load(bad)
+        catalog.check_function_hints(catalog.load(bad))
     message = str(raised.value)
     assert "\n" not in message and "'no_such_function'" in message and exercise.relpath in message, message
     assert f"its functions: {catalog.functions_of(exercise)[0]}" in message, message

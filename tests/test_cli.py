@@ -81,6 +81,23 @@ def test_a_failing_function_gets_its_own_function_hint(tmp_path):
     assert f"hint (entropy): {own}" in result.stdout, result.stdout
 
 
+def test_a_check_that_names_no_function_gets_the_hint_of_the_one_it_called(tmp_path):
+    """bigram_nll summed instead of averaged fails "nll matches reference and beats uniform", whose name names
+    no function of bigram; the check called only bigram_nll of the learner's, so the hint is bigram_nll's."""
+    tree = copy_solutions(tmp_path / "tree")
+    target = tree / "phase00_math" / "bigram.py"
+    source = target.read_text()
+    planted = source.replace("return float(-np.mean(np.log(probs[current, following])))",
+                             "return float(-np.sum(np.log(probs[current, following])))")
+    assert planted != source
+    target.write_text(planted)
+    exercise = catalog.load().exercise("bigram")
+    assert exercise.function_checked_by("nll matches reference and beats uniform") is None
+    result = cli("check", "--exercise", "bigram", "--impl", tree)
+    assert result.returncode == 1 and "nll matches reference" in result.stdout, result.stdout
+    assert f"hint (bigram_nll): {exercise.hint_for('bigram_nll')[1]}" in result.stdout, result.stdout
+
+
 def test_the_failure_shown_is_the_one_that_names_the_mistake(tmp_path):
     """A one-sided difference first fails the comparison with the reference (a small error that reads like a
     tolerance quibble); the report shows instead the check that recognises it."""
