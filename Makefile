@@ -53,7 +53,7 @@ watch: $(STAMP)
 	@$(PY) -m grading watch $(if $(phase),--phase $(phase)) $(if $(impl),--impl $(impl))
 
 hint: $(STAMP)
-	@$(PY) -m grading hint $(ex) $(if $(level),--level $(level))
+	@$(PY) -m grading hint $(ex) $(if $(level),--level $(level)) $(if $(fn),--function $(fn))
 
 compare: $(STAMP)
 	@$(PY) -m grading compare $(ex) $(if $(impl),--impl $(impl)) $(if $(seed),--seed $(seed))

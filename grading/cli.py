@@ -220,6 +220,15 @@ def cmd_watch(args) -> int:
 
 def cmd_hint(args) -> int:
     exercise = find_exercise(args.exercise)
+    hinted = [f for f in catalog.functions_of(exercise) if exercise.hint_for(f)[0]]
+    if args.function is not None:
+        if args.function not in hinted:
+            close = difflib.get_close_matches(args.function, hinted, n=2, cutoff=0.6)
+            raise UsageError(f"{exercise.id} has no hint for {args.function!r}; "
+                             + (f"did you mean {' or '.join(close)}? " if close else "")
+                             + f"functions with a hint: {', '.join(hinted) or 'none'}")
+        print(f"{exercise.id} · {args.function}: {exercise.hint_for(args.function)[1]}")
+        return 0
     levels = len(exercise.hints)
     if not 1 <= args.level <= levels:
         raise UsageError(f"hint level {args.level} is out of range; exercise {exercise.id!r} has levels 1..{levels}")
@@ -228,6 +237,8 @@ def cmd_hint(args) -> int:
         print(f"  {level}. {catalog.HINT_LEVELS[level - 1]}: {exercise.hints[level - 1]}")
     if args.level < levels:
         print(f"  next: make hint ex={exercise.id} level={args.level + 1}")
+    if len(hinted) > 1:
+        print(f"  one function's hint: make hint ex={exercise.id} fn=NAME ({', '.join(hinted)})")
     return 0
 
 
@@ -481,6 +492,7 @@ def build_parser() -> Parser:
     p = verbs.add_parser("hint", help="staged hints: idea, equation, shapes, near-code")
     p.add_argument("exercise", help="an exercise id (python -m grading list)")
     p.add_argument("--level", type=int, default=1, help="1 idea, 2 equation, 3 shapes, 4 near-code")
+    p.add_argument("--function", help="the hint for one function of the exercise (make hint ex=ID fn=NAME)")
     p.set_defaults(run=cmd_hint)
 
     p = verbs.add_parser("compare", help="your functions and the reference on the same inputs")

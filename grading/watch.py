@@ -1,7 +1,7 @@
 """`make watch`: each time an exercise file is saved, rerun that exercise's checks and print the short report.
 
 Changes come from watchfiles (the operating system's notifications) where it is installed and works, else from
-polling modification times. In a terminal, single keys act at once: h the hint for the exercise last checked,
+polling modification times. In a terminal, single keys act at once: h the hint for what the last check found,
 n the next unfinished exercise, q quit.
 """
 from __future__ import annotations
@@ -106,7 +106,7 @@ def watch(exercises: list[catalog.Exercise], impl: str = "exercises", poll: bool
                     results, seed, seconds = runner.run([ex], impl)
                     report.phase_report(f"{time.strftime('%H:%M:%S')} · {ex.id}", results, impl, seed, seconds)
                     progress.record(results, impl, seed)
-                    last, done = ex, done + 1
+                    last, done = results[0], done + 1
                     if runs is not None and done >= runs:
                         return 0
                 while not keys.empty():
@@ -114,8 +114,9 @@ def watch(exercises: list[catalog.Exercise], impl: str = "exercises", poll: bool
                     if key == "q":
                         return 0
                     if key == "h" and last is not None:
-                        report.console.print(f"[cyan]hint ({last.id}):[/] {last.hints[0]}  "
-                                             f"[dim](more: make hint ex={last.id} level=2)[/]")
+                        function, hint = last.hint
+                        report.console.print(f"[cyan]hint ({function or last.exercise.id}):[/] {hint}  "
+                                             f"[dim](more: make hint ex={last.exercise.id} level=2)[/]")
                     if key == "n":
                         report.next_card(progress.next_exercise(impl), impl)
         finally:

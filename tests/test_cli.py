@@ -98,6 +98,17 @@ def test_a_check_that_names_no_function_gets_the_hint_of_the_one_it_called(tmp_p
     assert f"hint (bigram_nll): {exercise.hint_for('bigram_nll')[1]}" in result.stdout, result.stdout
 
 
+def test_hint_for_one_function_and_a_misspelt_one():
+    exercise = catalog.load().exercise("probability")
+    result = cli("hint", "probability", "--function", "cross_entropy")
+    assert result.returncode == 0
+    assert result.stdout.strip() == f"probability · cross_entropy: {exercise.hint_for('cross_entropy')[1]}"
+    result = cli("hint", "probability", "--function", "cross_entropi")
+    assert result.returncode == 2 and len(result.stderr.strip().splitlines()) == 1, result.stderr
+    assert "did you mean cross_entropy" in result.stderr and "functions with a hint: softmax" in result.stderr
+    assert "one function's hint: make hint ex=probability fn=NAME (softmax, " in cli("hint", "probability").stdout
+
+
 def test_the_failure_shown_is_the_one_that_names_the_mistake(tmp_path):
     """A one-sided difference first fails the comparison with the reference (a small error that reads like a
     tolerance quibble); the report shows instead the check that recognises it."""

@@ -38,7 +38,8 @@ def test_saving_a_file_checks_its_exercise(mode, tmp_path):
 
 
 def test_keys_in_a_terminal_show_next_and_quit(tmp_path):
-    """In a terminal (a pseudo-terminal here), n shows the next exercise and q quits, no Enter needed."""
+    """In a terminal (a pseudo-terminal here), n shows the next exercise, h the hint for what the last check
+    found (the stub's first unwritten function, dot), and q quits, no Enter needed."""
     import pty
     import re
 
@@ -68,6 +69,11 @@ def test_keys_in_a_terminal_show_next_and_quit(tmp_path):
         assert read_until("keys: h hint, n next, q quit"), seen
         os.write(leader, b"n")
         assert read_until("Next: vectors"), seen
+        vectors = tree / "phase00_math" / "vectors.py"
+        vectors.write_text(vectors.read_text() + "\n")          # saved: its checks run, and stop at dot
+        assert read_until("vectors   "), seen
+        os.write(leader, b"h")
+        assert read_until("hint (dot):"), seen
         os.write(leader, b"q")
         assert watcher.wait(timeout=60) == 0
     finally:
