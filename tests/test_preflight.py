@@ -54,6 +54,20 @@ def test_a_gpt_that_sees_the_future_is_the_learners_to_fix(tmp_path):
     assert "make check phase=7" in message
 
 
+def test_a_llama_run_probes_the_llama_it_will_train(tmp_path):
+    """variant=llama: the probe is the model the trainer builds (phase 9's LLaMA), so a LLaMA whose attention is
+    not causal is refused for a llama run, while the same tree's phase 7 GPT passes for a gpt2 run."""
+    tree = copy_solutions(tmp_path / "tree")
+    llama = tree / "phase09_modern_developments" / "llama.py"
+    source = llama.read_text()
+    causal = "            y = grouped_query_attention(q, k, v, is_causal=True)"
+    assert source.count(causal) == 1
+    llama.write_text(source.replace(causal, "            y = grouped_query_attention(q, k, v)"))
+    preflight.refuse_leaking_attention("cpu", SHAPE, tree)
+    with pytest.raises(UsageError, match="refusing to train: your GPT lets a position see later tokens"):
+        preflight.refuse_leaking_attention("cpu", {**SHAPE, "variant": "llama", "bias": False}, tree)
+
+
 def test_a_device_that_leaks_only_in_bfloat16_is_refused_as_the_device(tmp_path, monkeypatch):
     site = tmp_path / "site"
     site.mkdir()

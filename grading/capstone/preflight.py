@@ -1,8 +1,8 @@
 """Before a capstone run: does the learner's GPT keep the future out on this device, at the dtype the trainer
 will use?
 
-Phase 7's causality property, on the run's own device: a small GPT (the learner's, from the tree the run
-trains) with the tier's block_size and heads reads two sequences that agree up to position s and differ
+Phase 7's causality property, on the run's own device: a small model (the one the learner's trainer builds for
+the run: phase 7's GPT, or phase 9's LLaMA for variant=llama) with the tier's block_size and heads reads two sequences that agree up to position s and differ
 everywhere after it; the logits at positions 0..s must agree too. A device whose fused causal attention leaks
 (PyTorch once shipped one: half-precision causal SDPA on MPS that attended to later positions) would train a
 model that cheats on the training loss and is useless to sample from; the engine refuses it before a run folder
@@ -24,17 +24,17 @@ from grading import ROOT, UsageError, first_line
 LAYERS, VOCAB, BATCH = 1, 64, 2
 ATOL = {"float32": 1e-5}     # other dtypes: 3e-2, phase 7's check's bound for bfloat16 and float16
 TIMEOUT_S = 300
+SHAPE = ("block_size", "n_head", "n_embd", "n_kv_head", "bias", "variant")   # of the tier's model, for the probe
 
 
-def future_leak(gpt, precision, device: str, dtype, block_size: int, n_head: int, n_embd: int, seed: int = 0) -> float:
+def future_leak(build, precision, device: str, dtype, block_size: int, seed: int = 0) -> float:
     """The largest change of the logits at positions 0..s when only tokens s+1.. change (0 when causal), for the
-    GPT of module `gpt` on `device` under `precision`'s autocast at `dtype` (the trainer's forward pass)."""
+    model build() returns, on `device` under `precision`'s autocast at `dtype` (the trainer's forward pass)."""
     import torch
 
     gen = torch.Generator().manual_seed(seed)
     torch.manual_seed(seed)
-    model = gpt.GPT(gpt.GPTConfig(block_size=block_size, vocab_size=VOCAB, n_layer=LAYERS, n_head=n_head,
-                                  n_embd=n_embd, dropout=0.0)).to(device).eval()
+    model = build().to(device).eval()
     s = block_size // 2 - 1
     a = torch.randint(0, VOCAB, (BATCH, block_size), generator=gen)
     b = a.clone()
@@ -46,20 +46,28 @@ def future_leak(gpt, precision, device: str, dtype, block_size: int, n_head: int
 
 
 def probe(impl: str, device: str, settings: dict) -> dict:
-    """(In the child) {"dtype", "leak", "cpu_leak" (only when it leaks)} for tree `impl`, or {"problem": ...}."""
+    """(In the child) {"dtype", "leak", "cpu_leak" (only when it leaks)} for tree `impl`, or {"problem": ...}.
+    The model is the one the tree's trainer builds for the run (build_model: phase 7's GPT, or phase 9's LLaMA for
+    variant=llama), one layer deep, at the tier's block size and width."""
+    import dataclasses
+
     import torch
 
     from grading.trees import ImportFailure, Tree
 
     tree = Tree(impl)
     try:
-        gpt = tree.load("phase07_gpt_architecture.model")
+        trainer = tree.load("phase08_training_gpt.trainer")
         precision = tree.load("phase08_training_gpt.precision")
         dtype = precision.resolve_dtype(settings.get("dtype", "auto"), device)
-        shape = {k: int(settings[k]) for k in ("block_size", "n_head", "n_embd")}
-        found = {"dtype": str(dtype).removeprefix("torch."), "leak": future_leak(gpt, precision, device, dtype, **shape)}
+        fields = {f.name for f in dataclasses.fields(trainer.TrainConfig)}
+        shape = dict(settings, n_layer=LAYERS, vocab_size=VOCAB, dropout=0.0, data_dir="", out_dir="")
+        config = trainer.TrainConfig(**{k: v for k, v in shape.items() if k in fields and k != "dtype"})
+        block = int(settings["block_size"])
+        found = {"dtype": str(dtype).removeprefix("torch."),
+                 "leak": future_leak(lambda: trainer.build_model(config), precision, device, dtype, block)}
         if found["leak"] > ATOL.get(found["dtype"], 3e-2) and (device, dtype) != ("cpu", torch.float32):
-            found["cpu_leak"] = future_leak(gpt, precision, "cpu", torch.float32, **shape)
+            found["cpu_leak"] = future_leak(lambda: trainer.build_model(config), precision, "cpu", torch.float32, block)
         return found
     except ImportFailure as err:
         return {"problem": str(err)}
@@ -72,8 +80,7 @@ def refuse_leaking_attention(device: str, settings: dict, impl: Path | str) -> N
     tokens, or cannot be built at all."""
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH")) if p))
     cmd = [sys.executable, "-m", "grading.capstone", "preflight", "--impl", str(impl), "--device", device,
-           "--settings", json.dumps({"dtype": settings.get("dtype", "auto"),
-                                       **{k: settings[k] for k in ("block_size", "n_head", "n_embd")}})]
+           "--settings", json.dumps({"dtype": settings.get("dtype", "auto"), **{k: settings[k] for k in SHAPE if k in settings}})]
     try:
         done = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=TIMEOUT_S)
         found = json.loads(done.stdout.strip().splitlines()[-1])
