@@ -93,13 +93,24 @@ class ExerciseResult:
         failed = [c for c in self.checks if c.outcome == "failed"]
         return next((c for c in failed if "likely mistake:" in c.message), failed[0] if failed else None)
 
+    def _call_in(self, message: str) -> str | None:
+        """The exercise's function whose call the failure message shows first ("bigram_nll(text, vocab, probs) is
+        ..."): checks name the call that went wrong."""
+        calls = [(m.start(), f) for f in catalog.functions_of(self.exercise)
+                 for m in [re.search(rf"(?<!\w){re.escape(f)}\(", message)] if m]
+        return min(calls)[1] if calls else None
+
     @property
     def hint(self) -> tuple[str | None, str]:
-        """(function, hint): the hint for the function the shown failure is about (see Exercise.hint_for)."""
+        """(function, hint): the hint for the function the shown failure is about (see Exercise.hint_for): the first
+        of this exercise's functions that has a hint among the call its message shows, the one its name names, and
+        the only one it called."""
         failure = self.first_failure
         if failure:
-            only = failure.called[0] if len(failure.called) == 1 else None   # the one function it exercised
-            return self.exercise.hint_for(self.exercise.function_checked_by(failure.name) or only)
+            candidates = (self._call_in(failure.message), self.exercise.function_checked_by(failure.name),
+                          failure.called[0] if len(failure.called) == 1 else None)   # the one function it called
+            return next((found for found in map(self.exercise.hint_for, filter(None, candidates)) if found[0]),
+                        self.exercise.hint_for(None))
         unwritten = self.first_unwritten
         return self.exercise.hint_for(unwritten_function(unwritten.message)[0] if unwritten else None)
 

@@ -109,6 +109,26 @@ def test_hint_for_one_function_and_a_misspelt_one():
     assert "one function's hint: make hint ex=probability fn=NAME (softmax, " in cli("hint", "probability").stdout
 
 
+def test_the_hint_follows_the_call_the_failure_message_shows():
+    """"entropy and kl" names entropy, but a failure that shows kl_divergence's call is kl_divergence's; a message
+    naming no call falls back to the name; a call of a function without a hint falls through to the next."""
+    from grading.runner import CheckResult, ExerciseResult
+
+    exercise = catalog.load().exercise("probability")
+    check = "checks/phase00_math/test_probability.py::test_entropy_and_kl"
+
+    def hint(message, called=()):
+        return ExerciseResult(exercise, [CheckResult(check, "entropy and kl", "failed", message, called)]).hint
+
+    assert hint("kl_divergence(p, q) is 0.31; expected 0.29") == exercise.hint_for("kl_divergence")
+    assert hint("values differ") == exercise.hint_for("entropy")
+    layers = catalog.load().exercise("transformer_layers")
+    assert layers.hint_for("layer_norm")[0] is None and layers.hint_for("layer_norm_forward")[0]
+    failed = CheckResult("checks/x.py::test_variance", "variance", "failed", "layer_norm(x, 1, 0) is off",
+                         ("layer_norm_forward",))
+    assert ExerciseResult(layers, [failed]).hint == layers.hint_for("layer_norm_forward")
+
+
 def test_the_failure_shown_is_the_one_that_names_the_mistake(tmp_path):
     """A one-sided difference first fails the comparison with the reference (a small error that reads like a
     tolerance quibble); the report shows instead the check that recognises it."""
