@@ -12,6 +12,13 @@ class UsageError(Exception):
     """A user mistake: printed as one line, exit status 2."""
 
 
+def engine_env(**extra: str) -> dict:
+    """os.environ for a child process that imports the engine (python -m grading...): this workbook first on
+    PYTHONPATH, whatever the caller's folder, and `extra` on top."""
+    path = os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH")) if p)
+    return {**os.environ, "PYTHONPATH": path, **extra}
+
+
 def first_line(err: BaseException) -> str:
     """An exception as one line, whatever it holds (IndexError() from torch.load of an empty file holds nothing)."""
     text = str(err).strip().splitlines()

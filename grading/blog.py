@@ -13,7 +13,6 @@ then checked against the results (phase 10's post_facts): a number none of them 
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import statistics
 import subprocess
@@ -21,7 +20,7 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from grading import BUILD, ROOT, UsageError, first_line
+from grading import BUILD, ROOT, UsageError, engine_env, first_line
 from grading.trees import Tree
 
 if sys.version_info >= (3, 11):
@@ -201,9 +200,8 @@ def draw_in_child(impl: str, results: Results, out: Path, run_folder: Path | Non
     asked, drawn = out / "draw-in.json", out / "draw-out.json"
     asked.write_text(json.dumps({"impl": impl, "facts": results.facts, "missing": results.missing,
                                  "run_folder": str(run_folder) if run_folder else None}, default=str))
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH")) if p))
     try:
-        done = subprocess.run([sys.executable, "-m", "grading.blog", "draw", str(asked), str(drawn)], env=env,
+        done = subprocess.run([sys.executable, "-m", "grading.blog", "draw", str(asked), str(drawn)], env=engine_env(),
                               capture_output=True, text=True, timeout=DRAW_TIMEOUT_S)
         why = (done.stderr.strip().splitlines() or [f"exit code {done.returncode}"])[-1]
     except subprocess.TimeoutExpired:

@@ -131,7 +131,7 @@ def build(out: Path, phases: list[str] | None = None, seed: int = SEED) -> dict:
                 (out / rel).parent.mkdir(parents=True, exist_ok=True)
                 shutil.copy2(ROOT / rel, out / rel)
         stubs._write_stubs(out / "exercises", None)
-        shutil.copytree(out / "exercises", out / stubs.RELEASED.relative_to(ROOT))   # what `reset` restores
+        shutil.copytree(out / "exercises", out / catalog.RELEASED_STUBS.relative_to(ROOT))   # what `reset` restores
         _record(out, exercises, seed)
         _record_compare(out, exercises, seed)
         found = leaks(out)

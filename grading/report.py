@@ -163,7 +163,7 @@ def _test(r: ExerciseResult, checks, share: float, name: str, visibility: str | 
             "extra_data": {"exercise": ex.id, "phase": ex.phase, "status": r.status, "cause": r.cause,
                            "learner_output_tail": r.output[-2000:],
                            "checks": [{"id": c.nodeid, "outcome": c.outcome, "message": c.message} for c in checks]}}
-    if r.deferred and not visibility:   # a release's checks that ran on neither side here: the teacher's copy grades them
+    if r.deferred and not visibility:   # a release's checks left to the teacher's copy
         test["extra_data"]["deferred"] = [{"id": c.nodeid, "outcome": c.outcome, "message": c.message} for c in r.deferred]
     if visibility:
         test["visibility"] = visibility

@@ -25,7 +25,6 @@ BEGIN, END = "# BEGIN SOLUTION", "# END SOLUTION"
 NOOP = "(stub: pass)"
 SOLUTIONS, EXERCISES = ROOT / "solutions", ROOT / "exercises"
 BACKUPS = ROOT / ".backups"
-RELEASED = catalog.RELEASED_STUBS
 MANIFEST = ".stubs.sha256"
 DEF = re.compile(r"^(\s*)(?:async\s+)?def\s+(\w+)")
 CLASS = re.compile(r"^(\s*)class\s+(\w+)")
@@ -249,10 +248,10 @@ def pristine_stub(exercise: catalog.Exercise) -> str:
     """The exercise's stub as generated: from solutions/, or in a learner's release the copy it keeps."""
     if (SOLUTIONS / exercise.relpath).is_file():
         return stub_for(SOLUTIONS / exercise.relpath, catalog.load())
-    if (RELEASED / exercise.relpath).is_file():
-        return (RELEASED / exercise.relpath).read_text(encoding="utf-8")
+    if (catalog.RELEASED_STUBS / exercise.relpath).is_file():
+        return (catalog.RELEASED_STUBS / exercise.relpath).read_text(encoding="utf-8")
     raise UsageError(f"no stub of {exercise.relpath} to reset to: this copy has neither solutions/ nor a "
-                     f"release's {RELEASED.relative_to(ROOT)}/")
+                     f"release's {catalog.RELEASED_STUBS.relative_to(ROOT)}/")
 
 
 def reset(exercise: catalog.Exercise) -> tuple[Path, Path | None]:

@@ -14,12 +14,11 @@ check does: a class's release, which has no solutions/, runs it on the learner's
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
 
-from grading import ROOT, UsageError, first_line
+from grading import ROOT, UsageError, engine_env, first_line
 
 LAYERS, VOCAB, BATCH = 1, 64, 2
 ATOL = {"float32": 1e-5}     # other dtypes: 3e-2, phase 7's check's bound for bfloat16 and float16
@@ -78,7 +77,7 @@ def probe(impl: str, device: str, settings: dict) -> dict:
 def refuse_leaking_attention(device: str, settings: dict, impl: Path | str) -> None:
     """A UsageError in one line when tree `impl`'s GPT, on the run's device and dtype, lets a position see later
     tokens, or cannot be built at all."""
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH")) if p))
+    env = engine_env()
     cmd = [sys.executable, "-m", "grading.capstone", "preflight", "--impl", str(impl), "--device", device,
            "--settings", json.dumps({"dtype": settings.get("dtype", "auto"), **{k: settings[k] for k in SHAPE if k in settings}})]
     try:

@@ -31,7 +31,7 @@ import sys
 import time
 from pathlib import Path
 
-from grading import ROOT, UsageError
+from grading import ROOT, UsageError, engine_env
 from grading.capstone import preflight
 from grading.capstone import record as record_io
 from grading.capstone import tiers
@@ -306,10 +306,9 @@ def _stop(child: subprocess.Popen, wait_s: float = 10.0) -> None:
 def spawn(folder: Path, impl: Path, threads: int | None = None, nproc: int = 1) -> subprocess.Popen:
     """The trainer, in a new session (its own process group, which the engine signals as one); with nproc > 1,
     torchrun (python -m torch.distributed.run --standalone) starting nproc trainers, one per rank."""
-    env = dict(os.environ, PYTHONUNBUFFERED="1", CAPSTONE_CONFIG_SHA256=record_io.sha256_file(folder / CONFIG))
+    env = engine_env(PYTHONUNBUFFERED="1", CAPSTONE_CONFIG_SHA256=record_io.sha256_file(folder / CONFIG))
     if threads:
         env.update(OMP_NUM_THREADS=str(threads), MKL_NUM_THREADS=str(threads))
-    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), env.get("PYTHONPATH")) if p)
     launcher = ["-m", "torch.distributed.run", "--standalone", "--nproc_per_node", str(nproc)] if nproc > 1 else []
     cmd = [sys.executable, *launcher, "-m", "grading.capstone", "child", "--impl", str(impl), "--config",
            str(folder / CONFIG)]
