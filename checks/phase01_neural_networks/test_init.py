@@ -42,7 +42,9 @@ def test_activation_stds_match_reference(impl, ref, seed):
 def test_statistics_through_depth(impl, rng):
     he = impl.activation_stds(impl.he_init, relu, 20, 128, 64, rng)
     expect(len(he) == 20, f"activation_stds(..., depth=20, ...) returned {len(he)} values, expected 20")
-    expect(np.all((he > 0.3) & (he < 3.0)), f"with He init and ReLU the activation std should stay near 1 over 20 layers; "
+    # the reference's std wanders as a random walk: over 3000 seeds its extremes were 0.216 and 2.76 (Xavier with
+    # ReLU reaches at most 0.0026 by layer 20, so the bounds still part them by 40x)
+    expect(np.all((he > 0.1) & (he < 10.0)), f"with He init and ReLU the activation std should stay near 1 over 20 layers; "
                                             f"got {np.round(he[[0, 9, 19]], 4)} at layers 1, 10, 20")
     xavier_relu = impl.activation_stds(impl.xavier_init, relu, 20, 128, 64, rng)
     expect(xavier_relu[-1] < 0.02, f"Xavier init with ReLU should lose half the variance per layer (std {xavier_relu[-1]:.4f} at layer 20)")
